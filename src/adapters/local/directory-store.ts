@@ -1,0 +1,111 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ObjectNotFoundError, UnsafeValueError } from '../../pipeline/errors.js';
+import type { ObjectInfo, ObjectSink, ObjectStore } from '../../pipeline/ports.js';
+
+/**
+ * A lake zone as a directory. Keys map to paths under the root and can never leave it: `..` segments, absolute keys
+ * and control characters are refused. Writes go to a temporary file renamed into place, so a reader never sees half
+ * a file and an aborted write leaves nothing.
+ */
+export class DirectoryObjectStore implements ObjectStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  pathOf(key: string): string {
+    // eslint-disable-next-line no-control-regex
+    if (key === '' || key.startsWith('/') || /[\x00-\x1f\x7f\\]/.test(key) || key.split('/').some((s) => s === '..' || s === '.')) {
+      throw new UnsafeValueError(`refusing object key "${key.replace(/[\x00-\x1f\x7f]/g, '?')}": it must stay inside the lake`);
+    }
+    const resolved = path.resolve(this.root, key);
+    if (!resolved.startsWith(this.root + path.sep)) throw new UnsafeValueError(`refusing object key "${key}": outside the lake`);
+    return resolved;
+  }
+
+  async read(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const file = this.pathOf(key);
+    try {
+      if (!(await stat(file)).isFile()) throw new ObjectNotFoundError(key);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
+      throw error;
+    }
+    return createReadStream(file, { highWaterMark: 1024 * 1024 });
+  }
+
+  async write(key: string, body: Uint8Array | string): Promise<number> {
+    const file = this.pathOf(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = temporaryPath(file);
+    await writeFile(temporary, body);
+    await rename(temporary, file);
+    return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  }
+
+  async openSink(key: string): Promise<ObjectSink> {
+    const file = this.pathOf(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = temporaryPath(file);
+    const stream = createWriteStream(temporary);
+    let bytes = 0;
+    let failure: Error | undefined;
+    stream.on('error', (error) => (failure = error));
+    return {
+      async write(chunk) {
+        if (failure) throw failure;
+        bytes += chunk.byteLength;
+        if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+      },
+      async close() {
+        await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+        if (failure) throw failure;
+        await rename(temporary, file);
+        return bytes;
+      },
+      async abort() {
+        stream.destroy();
+        await rm(temporary, { force: true });
+      },
+    };
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const found: ObjectInfo[] = [];
+    const walk = async (directory: string, keyPrefix: string) => {
+      let entries;
+      try {
+        entries = await readdir(directory, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const key = `${keyPrefix}${entry.name}`;
+        if (entry.isDirectory()) await walk(path.join(directory, entry.name), `${key}/`);
+        else if (entry.isFile() && !entry.name.includes('.tmp-') && key.startsWith(prefix)) {
+          found.push({ key, size: (await stat(path.join(directory, entry.name))).size });
+        }
+      }
+    };
+    // Start from the deepest directory the prefix names, not the whole zone.
+    const directoryPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+    await walk(directoryPart ? this.pathOf(directoryPart.replace(/\/$/, '')) : this.root, directoryPart);
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => rm(this.pathOf(key), { force: true })));
+  }
+
+  locationOf(key: string): string {
+    return key === '' ? `${this.root}/` : path.join(this.root, key) + (key.endsWith('/') ? '/' : '');
+  }
+}
+
+function temporaryPath(file: string): string {
+  return `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}

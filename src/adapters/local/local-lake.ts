@@ -1,0 +1,32 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Lake } from '../../pipeline/ports.js';
+import { DirectoryObjectStore } from './directory-store.js';
+import { DuckDbCatalog } from './duckdb-catalog.js';
+import { FileNotifier } from './file-notifier.js';
+
+/** The embedded default: a lake directory (`.lake/` unless told otherwise) with raw, processed and quarantine zones. */
+export const DEFAULT_LAKE_DIR = '.lake';
+
+export interface LocalLake {
+  root: string;
+  lake: Lake;
+  catalog: DuckDbCatalog;
+  notifier: FileNotifier;
+}
+
+export async function openLocalLake(root = DEFAULT_LAKE_DIR): Promise<LocalLake> {
+  const absolute = path.resolve(root);
+  const zones = ['raw', 'processed', 'quarantine'] as const;
+  await Promise.all(zones.map((zone) => mkdir(path.join(absolute, zone), { recursive: true })));
+  return {
+    root: absolute,
+    lake: {
+      raw: new DirectoryObjectStore(path.join(absolute, 'raw')),
+      processed: new DirectoryObjectStore(path.join(absolute, 'processed')),
+      quarantine: new DirectoryObjectStore(path.join(absolute, 'quarantine')),
+    },
+    catalog: new DuckDbCatalog(path.join(absolute, 'catalog.duckdb')),
+    notifier: new FileNotifier(path.join(absolute, 'notices.jsonl')),
+  };
+}

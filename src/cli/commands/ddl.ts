@@ -1,0 +1,13 @@
+import { loadContractDirectory } from '../../adapters/local/contract-files.js';
+import { createTableStatement } from '../../pipeline/ddl.js';
+import { GluelessError } from '../../pipeline/errors.js';
+import { tablePrefix } from '../../pipeline/layout.js';
+
+/** `glueless ddl <dataset>`: the Athena CREATE EXTERNAL TABLE the Lambda runs, to review or run by hand. */
+export async function printDdl(datasets: string, name: string, options: { location?: string; database: string }): Promise<string> {
+  const contracts = await loadContractDirectory(datasets);
+  const contract = contracts.find((c) => c.name === name);
+  if (!contract) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
+  const location = options.location ?? `s3://<processed-bucket>/${tablePrefix(contract.name)}`;
+  return `${createTableStatement(contract, location.endsWith('/') ? location : `${location}/`, options.database)};`;
+}

@@ -1,0 +1,77 @@
+import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { ingestObject } from '../../pipeline/ingest.js';
+import type { DatasetContract } from '../../pipeline/contract.js';
+import { GluelessError } from '../../pipeline/errors.js';
+import type { RunManifest } from '../../pipeline/manifest.js';
+import type { LocalLake } from '../../adapters/local/local-lake.js';
+import { formatBytes } from '../format.js';
+
+/**
+ * `glueless ingest <file…>`: land each file in the raw zone under its dataset's prefix, then process that raw object
+ * exactly as the S3 trigger does. A file that cannot be processed is taken out of the raw zone again, so a failed
+ * ingest leaves the lake as it was.
+ */
+export async function ingestFiles(
+  files: string[],
+  datasetName: string | undefined,
+  context: { local: LocalLake; contracts: DatasetContract[] },
+  print: (line: string) => void,
+): Promise<RunManifest[]> {
+  const contract = pickContract(context.contracts, datasetName);
+  const manifests: RunManifest[] = [];
+  for (const file of files) {
+    const size = await fileSize(file);
+    const rawKey = `${contract.prefix}${path.basename(file)}`;
+    const { raw } = context.local.lake;
+    const existed = (await raw.list(rawKey)).some((o) => o.key === rawKey);
+    const sink = await raw.openSink(rawKey);
+    for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
+    await sink.close();
+    try {
+      const result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
+      if (result.status === 'skipped') throw new GluelessError(result.reason);
+      manifests.push(result.manifest);
+      print(summarize(file, size, result.manifest));
+    } catch (error) {
+      if (!existed) await raw.delete([rawKey]);
+      throw error;
+    }
+  }
+  return manifests;
+}
+
+function pickContract(contracts: DatasetContract[], name: string | undefined): DatasetContract {
+  if (name) {
+    const found = contracts.find((c) => c.name === name);
+    if (!found) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
+    return found;
+  }
+  if (contracts.length === 1) return contracts[0]!;
+  throw new GluelessError(`several datasets are defined (${contracts.map((c) => c.name).join(', ')}); choose one with --dataset`);
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new GluelessError(`${file}: not a file`);
+    return info.size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new GluelessError(`${file}: file not found`);
+    throw error;
+  }
+}
+
+export function summarize(file: string, size: number, manifest: RunManifest): string {
+  const rules = Object.entries(manifest.quarantinedByRule)
+    .map(([rule, count]) => `${rule} ${count}`)
+    .join(', ');
+  const lines = [
+    `${file} → ${manifest.table}: ${manifest.rowsRead} rows read, ${manifest.rowsWritten} written, ` +
+      `${manifest.rowsQuarantined} quarantined${rules ? ` (${rules})` : ''}; ${manifest.partitions.length} partitions, ` +
+      `${manifest.outputs.length} files, ${formatBytes(size)} → ${formatBytes(manifest.bytesOut)} in ${manifest.durationMs} ms`,
+  ];
+  if (manifest.quarantineFile) lines.push(`  quarantined rows: quarantine/${manifest.quarantineFile}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,78 @@
+import { Command, Option } from 'commander';
+import { listTables, runQuery } from '../adapters/local/duckdb-query.js';
+import { GluelessError } from '../pipeline/errors.js';
+import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
+import { ingestFiles } from './commands/ingest.js';
+import { runDemo } from './commands/demo.js';
+import { renderResult, renderTable, type OutputFormat } from './format.js';
+import { printDdl } from './commands/ddl.js';
+
+/** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
+
+const program = new Command('glueless')
+  .description('CSV to a query-ready, Hive-partitioned Parquet lake without AWS Glue')
+  .option('--lake <dir>', 'local lake directory (env GLUELESS_LAKE)', undefined)
+  .option('--datasets <dir>', 'dataset contract directory (env GLUELESS_DATASETS)', undefined)
+  .option('--verbose', 'print stack traces on errors')
+  .showHelpAfterError();
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+program
+  .command('ingest')
+  .description("land files in the raw zone under their dataset's prefix and process them as the S3 trigger does")
+  .argument('<file...>', 'CSV files')
+  .option('--dataset <name>', 'dataset contract to use (needed when several are defined)')
+  .action(async (files: string[], options: { dataset?: string }) => {
+    const context = await openContext(globals());
+    await ingestFiles(files, options.dataset, context, print);
+  });
+
+program
+  .command('query')
+  .description('run SQL over the registered tables with DuckDB')
+  .argument('<sql>', 'the query')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .action(async (sql: string, options: { format: OutputFormat }) => {
+    const { local } = await openContext(globals());
+    process.stdout.write(await renderResult(await runQuery(local.catalog, sql), options.format));
+  });
+
+program
+  .command('tables')
+  .description('tables with their partition and row counts')
+  .action(async () => {
+    const { local } = await openContext(globals());
+    const tables = await listTables(local.catalog);
+    print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
+  });
+
+program
+  .command('ddl')
+  .description("print the Athena CREATE EXTERNAL TABLE for a dataset's contract")
+  .argument('<dataset>', 'dataset (table) name')
+  .option('--location <s3uri>', 'table LOCATION', undefined)
+  .option('--database <name>', 'Glue database', 'glueless')
+  .action(async (dataset: string, options: { location?: string; database: string }) => {
+    print(await printDdl(datasetsDirectory(globals()), dataset, options));
+  });
+
+program
+  .command('demo')
+  .description('fresh local lake, ingest samples/, answer the sql/ queries, summarize quarantine (npm start)')
+  .option('--samples <dir>', 'sample CSV directory', 'samples')
+  .option('--sql <dir>', 'query directory', 'sql')
+  .action(async (options: { samples: string; sql: string }) => {
+    await runDemo({ lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()), ...options }, print);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const verbose = process.argv.includes('--verbose');
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`glueless: ${error instanceof GluelessError || !verbose ? message.split('\n')[0] : message}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,48 @@
+import type { DatasetContract } from './contract.js';
+import { contractForKey } from './datasets.js';
+import { tablePrefix } from './layout.js';
+import type { RunManifest } from './manifest.js';
+import { parsePartitionPath } from './partition.js';
+import type { Catalog, Lake, Notifier } from './ports.js';
+import { processObject, type ProcessOptions } from './run.js';
+
+/**
+ * What the S3 trigger does for one raw object, and what `glueless ingest` does after landing a file: convert, make the
+ * table and its new partitions visible, then tell subscribers. SUCCEEDED is published only after the partitions are
+ * registered, so the data is queryable when the notice arrives; a failure publishes FAILED and rethrows.
+ */
+
+export interface IngestDeps {
+  lake: Lake;
+  catalog: Catalog;
+  notifier: Notifier;
+  contracts: DatasetContract[];
+  options?: ProcessOptions;
+}
+
+export type IngestResult = { status: 'processed'; manifest: RunManifest } | { status: 'skipped'; reason: string };
+
+export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<IngestResult> {
+  const contract = contractForKey(deps.contracts, rawKey);
+  if (!contract) return { status: 'skipped', reason: `no dataset contract owns "${rawKey}"` };
+  const source = deps.lake.raw.locationOf(rawKey);
+  try {
+    const manifest = await processObject(rawKey, contract, deps.lake, deps.options);
+    await registerPartitions(contract, manifest, deps);
+    await deps.notifier.publish({ status: 'SUCCEEDED', dataset: contract.name, source, manifest });
+    return { status: 'processed', manifest };
+  } catch (error) {
+    await deps.notifier.publish({ status: 'FAILED', dataset: contract.name, source, error: (error as Error).message });
+    throw error;
+  }
+}
+
+export async function registerPartitions(contract: DatasetContract, manifest: RunManifest, deps: Pick<IngestDeps, 'lake' | 'catalog'>) {
+  const { processed } = deps.lake;
+  await deps.catalog.ensureTable(contract, processed.locationOf(tablePrefix(contract.name)));
+  const partitions = manifest.partitions.map((path) => ({
+    values: parsePartitionPath(contract, path),
+    location: processed.locationOf(`${tablePrefix(contract.name)}${path}`),
+  }));
+  if (partitions.length > 0) await deps.catalog.addPartitions(contract, partitions);
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Where things go in the lake. Every name is derived from the source key alone, so processing the same object again
+ * writes the same keys: it overwrites, never duplicates.
+ */
+
+/** `sales/orders/2024 Q1.csv` → `2024_q1-1a2b3c4d`: readable, and unique per source key. */
+export function sourceStem(sourceKey: string): string {
+  const base = sourceKey.split('/').pop() ?? sourceKey;
+  const readable = base
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 80);
+  const hash = createHash('sha256').update(sourceKey).digest('hex').slice(0, 8);
+  return `${readable || 'file'}-${hash}`;
+}
+
+/** The table's root in the processed zone: its LOCATION. */
+export function tablePrefix(table: string): string {
+  return `tables/${table}/`;
+}
+
+export function parquetKey(table: string, partitionPath: string, sourceKey: string): string {
+  return `${tablePrefix(table)}${partitionPath}${sourceStem(sourceKey)}.parquet`;
+}
+
+/** The per-source manifest in the processed zone: what this source produced last time. */
+export function sourceManifestKey(table: string, sourceKey: string): string {
+  return `manifests/${table}/${sourceStem(sourceKey)}.json`;
+}
+
+/** Rejected rows of a source, in the quarantine zone. */
+export function quarantineKey(table: string, sourceKey: string): string {
+  return `${table}/${sourceStem(sourceKey)}.csv`;
+}

@@ -1,0 +1,137 @@
+import type { DatasetContract } from './contract.js';
+import { DuplicateKeyCheck } from './checks.js';
+import { readCsvRecords, type SourceRecord } from './csv.js';
+import { InputFileError, ObjectNotFoundError } from './errors.js';
+import { resolveHeader } from './header.js';
+import { parquetKey, quarantineKey, sourceManifestKey } from './layout.js';
+import { ManifestBuilder, type RunManifest } from './manifest.js';
+import { partitionPathFor, fileColumns } from './partition.js';
+import { PartitionedParquetWriter } from './partitioned-writer.js';
+import type { Lake } from './ports.js';
+import { QuarantineWriter } from './quarantine.js';
+import { RowTyper, type RowRejection, type RowValue } from './typed-row.js';
+
+/**
+ * One raw object in, Parquet partitions and a quarantine file out: the whole conversion, the same for the Lambda, the
+ * CLI and the tests. Every row read is either written or quarantined with its reason. If the file as a whole cannot be
+ * read (bad header, malformed CSV, not UTF-8) nothing is written and the error names the file and line.
+ */
+
+export interface ProcessOptions {
+  /** Rows buffered across all partitions before the largest is written early (memory bound). */
+  maxBufferedRows?: number;
+}
+
+export async function processObject(
+  sourceKey: string,
+  contract: DatasetContract,
+  lake: Lake,
+  options: ProcessOptions = {},
+): Promise<RunManifest> {
+  const manifest = new ManifestBuilder(contract.name, sourceKey);
+  const source = countBytes(await lake.raw.read(sourceKey), manifest);
+  const records = readCsvRecords(source, {
+    fileName: sourceKey,
+    delimiter: contract.csv.delimiter,
+    quote: contract.csv.quote,
+  })[Symbol.asyncIterator]();
+
+  const first = await records.next();
+  const headerRecord = first.done ? undefined : first.value[0];
+  if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
+  const headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
+
+  const typer = new RowTyper(contract, headerMap);
+  const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
+  const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
+  const partitionIndex = rowColumns.indexOf(contract.partition.column);
+  const partitionKind = contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp';
+  const columns = fileColumns(contract);
+  const writer = new PartitionedParquetWriter({
+    store: lake.processed,
+    columns,
+    rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
+    keyFor: (path) => parquetKey(contract.name, path, sourceKey),
+    rowGroupSize: contract.rowGroupSize,
+    maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 100_000),
+  });
+  const quarantine = new QuarantineWriter(lake.quarantine, quarantineKey(contract.name, sourceKey), headerMap.header);
+
+  const values: RowValue[] = new Array(rowColumns.length).fill(null);
+  const handle = async (record: SourceRecord) => {
+    manifest.rowsRead++;
+    let rejection: RowRejection | null = typer.type(record.fields, values);
+    if (!rejection && duplicates.enabled) {
+      const earlier = duplicates.firstLineOf(values, record.line);
+      if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
+    }
+    if (rejection) {
+      manifest.countQuarantined(rejection.rule);
+      await quarantine.quarantineRow(record.fields, record.line, rejection);
+      return;
+    }
+    await writer.add(values, partitionPathFor(contract, values[partitionIndex] as number, partitionKind));
+    manifest.rowsWritten++;
+  };
+
+  try {
+    for (const record of first.value!.slice(1)) await handle(record);
+    for (let batch = await records.next(); !batch.done; batch = await records.next()) {
+      for (const record of batch.value) await handle(record);
+    }
+    manifest.outputs.push(...(await writer.finish()));
+  } catch (error) {
+    await Promise.allSettled([writer.abort(), quarantine.abort()]);
+    throw error;
+  }
+  const quarantineFile = await quarantine.close();
+  const result = manifest.finish({ quarantineFile });
+  await replaceSourceManifest(lake, contract, result);
+  return result;
+}
+
+function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {
+  const key = contract.primaryKey.map((k) => String(values[rowColumns.indexOf(k)])).join(', ');
+  return {
+    rule: 'duplicate_key',
+    column: contract.primaryKey.join(','),
+    value: key,
+    message: `duplicate ${contract.primaryKey.join(', ')} ${key} (first seen on line ${earlierLine})`,
+  };
+}
+
+/**
+ * Records what this source produced and deletes what an earlier run of the same key produced that this one did not
+ * (a changed file may no longer touch a partition): the lake then holds exactly the latest version's rows.
+ */
+async function replaceSourceManifest(lake: Lake, contract: DatasetContract, manifest: RunManifest): Promise<void> {
+  const key = sourceManifestKey(contract.name, manifest.source);
+  const previous = await readPreviousManifest(lake, key);
+  if (previous) {
+    const current = new Set(manifest.outputs.map((o) => o.key));
+    const stale = previous.outputs.map((o) => o.key).filter((k) => !current.has(k));
+    if (stale.length > 0) await lake.processed.delete(stale);
+    if (previous.quarantineFile && previous.quarantineFile !== manifest.quarantineFile) {
+      await lake.quarantine.delete([previous.quarantineFile]);
+    }
+  }
+  await lake.processed.write(key, JSON.stringify(manifest, null, 2), 'application/json');
+}
+
+async function readPreviousManifest(lake: Lake, key: string): Promise<RunManifest | undefined> {
+  try {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await lake.processed.read(key)) chunks.push(chunk);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as RunManifest;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+async function* countBytes(source: AsyncIterable<Uint8Array>, manifest: ManifestBuilder): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    manifest.bytesIn += chunk.byteLength;
+    yield chunk;
+  }
+}

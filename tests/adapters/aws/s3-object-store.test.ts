@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store.js';
+import { ObjectNotFoundError } from '../../../src/pipeline/errors.js';
+import { startMoto, useMotoEnv, type Moto } from '../../support/moto.js';
+
+const BUCKET = 'lake-processed';
+const MiB = 1024 * 1024;
+
+let moto: Moto;
+let restoreEnv: () => void;
+let client: S3Client;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreEnv = useMotoEnv(moto.endpoint);
+  client = new S3Client({});
+});
+
+afterAll(async () => {
+  client?.destroy();
+  restoreEnv?.();
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+
+function zone(prefix?: string): S3ObjectStore {
+  return new S3ObjectStore({ client, bucket: BUCKET, prefix });
+}
+
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** Deterministic, non-repeating bytes, so a misplaced part would change the digest. */
+function chunkOf(index: number, size: number): Uint8Array {
+  const chunk = Buffer.alloc(size);
+  for (let offset = 0; offset + 4 <= size; offset += 4) chunk.writeUInt32LE((index * size + offset) >>> 0, offset);
+  return chunk;
+}
+
+async function bucketKeys(): Promise<string[]> {
+  const response = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+  return (response.Contents ?? []).map((o) => o.Key!);
+}
+
+async function openUploads(): Promise<number> {
+  const response = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+  return response.Uploads?.length ?? 0;
+}
+
+describe('S3ObjectStore', () => {
+  it('writes and reads back text and bytes under its prefix', async () => {
+    const quarantine = zone('quarantine/');
+    expect(await quarantine.write('runs/a.json', '{"ok":"✓"}', 'application/json')).toBe(12);
+    expect(await quarantine.write('runs/b.bin', new Uint8Array([0, 1, 2, 255]))).toBe(4);
+
+    expect((await readAll(await quarantine.read('runs/a.json'))).toString()).toBe('{"ok":"✓"}');
+    expect([...(await readAll(await quarantine.read('runs/b.bin')))]).toEqual([0, 1, 2, 255]);
+    expect(await bucketKeys()).toEqual(['quarantine/runs/a.json', 'quarantine/runs/b.bin']);
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'quarantine/runs/a.json' }));
+    expect(head.ContentType).toBe('application/json');
+  });
+
+  it('names a missing key in ObjectNotFoundError', async () => {
+    const error = await zone('quarantine/').read('nope.csv').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectNotFoundError);
+    expect((error as ObjectNotFoundError).key).toBe('nope.csv');
+  });
+
+  it('lists keys relative to its prefix, sorted, leaving other zones out', async () => {
+    await zone().write('tables/t/b.parquet', 'bb');
+    await zone().write('tables/t/a.parquet', 'a');
+    await zone().write('tables/u/c.parquet', 'ccc');
+    await zone().write('quarantine/t/x.csv', 'x');
+
+    expect(await zone('tables').list('t/')).toEqual([
+      { key: 't/a.parquet', size: 1 },
+      { key: 't/b.parquet', size: 2 },
+    ]);
+    expect((await zone().list('')).map((o) => o.key)).toEqual([
+      'quarantine/t/x.csv',
+      'tables/t/a.parquet',
+      'tables/t/b.parquet',
+      'tables/u/c.parquet',
+    ]);
+  });
+
+  it('lists past one page and deletes in batches of 1000', async () => {
+    // moto takes any number of keys in one DeleteObjects, so the batches are counted on the way out.
+    const batchSizes: number[] = [];
+    let listPages = 0;
+    const counting = new S3Client({});
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ListObjectsV2Command') listPages++;
+        if (context.commandName === 'DeleteObjectsCommand') {
+          batchSizes.push((args.input as { Delete: { Objects: unknown[] } }).Delete.Objects.length);
+        }
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const store = new S3ObjectStore({ client: counting, bucket: BUCKET, prefix: 'quarantine/' });
+    const keys = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(5, '0')}.csv`);
+    for (let start = 0; start < keys.length; start += 250) {
+      await Promise.all(keys.slice(start, start + 250).map((key) => store.write(key, 'x')));
+    }
+
+    expect((await store.list('many/')).map((o) => o.key)).toEqual(keys);
+    expect(listPages).toBe(2);
+
+    await store.delete([...keys, 'many/never-existed.csv']);
+    expect(batchSizes).toEqual([1000, 6]);
+    expect(await store.list('many/')).toEqual([]);
+    counting.destroy();
+  });
+
+  it('does nothing when asked to delete no keys', async () => {
+    await expect(zone().delete([])).resolves.toBeUndefined();
+  });
+
+  it('streams a multi-part object through a sink and reads it back byte for byte', async () => {
+    const store = zone('tables/');
+    const sink = await store.openSink('t/order_date=2024-01-01/part-0.parquet', 'application/vnd.apache.parquet');
+    const expected = createHash('sha256');
+    const chunkSize = 256 * 1024;
+    const chunks = (20 * MiB + 12_345) / chunkSize;
+    for (let i = 0; i < Math.ceil(chunks); i++) {
+      const size = i < Math.floor(chunks) ? chunkSize : 12_345;
+      const chunk = chunkOf(i, size);
+      expected.update(chunk);
+      await sink.write(chunk);
+    }
+    expect(await sink.close()).toBe(20 * MiB + 12_345);
+
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'tables/t/order_date=2024-01-01/part-0.parquet' }),
+    );
+    expect(head.ETag).toMatch(/-3"$/); // three 8 MiB parts: a multipart upload, not a single put
+    expect(head.ContentType).toBe('application/vnd.apache.parquet');
+    const actual = createHash('sha256');
+    for await (const chunk of await store.read('t/order_date=2024-01-01/part-0.parquet')) actual.update(chunk);
+    expect(actual.digest('hex')).toBe(expected.digest('hex'));
+  });
+
+  it('streams a small object through a sink as a single put', async () => {
+    const sink = await zone().openSink('small.csv');
+    await sink.write(new TextEncoder().encode('a,b\n'));
+    await sink.write(new TextEncoder().encode('1,2\n'));
+    expect(await sink.close()).toBe(8);
+    expect((await readAll(await zone().read('small.csv'))).toString()).toBe('a,b\n1,2\n');
+  });
+
+  it('leaves no object and no multipart upload when a multi-part sink is aborted', async () => {
+    const sink = await zone().openSink('aborted.parquet');
+    for (let i = 0; i < 18; i++) await sink.write(chunkOf(i, MiB));
+    await sink.abort();
+
+    expect(await bucketKeys()).toEqual([]);
+    expect(await openUploads()).toBe(0);
+    await expect(zone().read('aborted.parquet')).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('leaves nothing when a sink is aborted before any bytes', async () => {
+    const sink = await zone().openSink('empty.parquet');
+    await sink.abort();
+    expect(await bucketKeys()).toEqual([]);
+    expect(await openUploads()).toBe(0);
+  });
+
+  it('fails writes and close after an abort', async () => {
+    const sink = await zone().openSink('x.csv');
+    await sink.write(new Uint8Array([1]));
+    await sink.abort();
+    await expect(sink.write(new Uint8Array([2]))).rejects.toThrow('upload aborted');
+    await expect(sink.close()).rejects.toThrow('upload aborted');
+    expect(await bucketKeys()).toEqual([]);
+  });
+
+  it('names locations as s3://bucket/prefix/key', () => {
+    expect(zone('quarantine').locationOf('t/a.csv')).toBe(`s3://${BUCKET}/quarantine/t/a.csv`);
+    expect(zone().locationOf('tables/t/')).toBe(`s3://${BUCKET}/tables/t/`);
+  });
+});

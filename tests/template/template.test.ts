@@ -1,0 +1,385 @@
+/**
+ * Guards on template.yaml: each check is a small function that returns what is wrong (empty when all is well), so a
+ * failing test names the resource that regressed. The "catches" tests break a copy of the template on purpose to show
+ * each check would notice.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, type ScalarTag, type CollectionTag } from 'yaml';
+
+// CloudFormation templates are untyped JSON.
+type Props = Record<string, any>;
+interface Resource {
+  Type: string;
+  Properties?: Props;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  [section: string]: any;
+}
+
+const templatePath = fileURLToPath(new URL('../../template.yaml', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+// ---------------------------------------------------------------- parsing
+
+/** `!Sub x` parses to `{ 'Fn::Sub': x }`, `!Ref x` to `{ Ref: x }`, in scalar, sequence and mapping form. */
+const intrinsics = [
+  'Ref', 'Condition', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap',
+  'Base64', 'Cidr', 'GetAZs', 'ImportValue', 'Transform', 'ToJsonString', 'Length',
+];
+
+function cfnTags(): Array<ScalarTag | CollectionTag> {
+  const key = (name: string) => (name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`);
+  return intrinsics.flatMap((name): Array<ScalarTag | CollectionTag> => [
+    {
+      tag: `!${name}`,
+      resolve: (value: string) => ({ [key(name)]: name === 'GetAtt' ? value.split('.') : value }),
+    },
+    { tag: `!${name}`, collection: 'seq', resolve: (seq) => ({ [key(name)]: seq.toJSON() }) },
+    { tag: `!${name}`, collection: 'map', resolve: (map) => ({ [key(name)]: map.toJSON() }) },
+  ]);
+}
+
+function loadTemplate(path = templatePath): Template {
+  return parse(readFileSync(path, 'utf8'), { customTags: cfnTags() }) as Template;
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+function resourcesOfType(template: Template, type: string): Array<[string, Props]> {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id, resource]) => [id, resource.Properties ?? {}]);
+}
+
+// ---------------------------------------------------------------- IAM
+
+interface PlacedStatement {
+  where: string;
+  statement: Props;
+}
+
+/** Every IAM statement the template grants: inline function policies, AWS::IAM::Policy/ManagedPolicy, role policies. */
+function iamStatements(template: Template): PlacedStatement[] {
+  const fromDocument = (where: string, document: Props | undefined) =>
+    asArray(document?.Statement).map((statement: Props) => ({ where, statement }));
+  const placed: PlacedStatement[] = [];
+  for (const [id, props] of resourcesOfType(template, 'AWS::Serverless::Function')) {
+    // SAM policy templates and managed policy names are strings or `{ SQSSendMessagePolicy: … }`; only inline
+    // documents carry a Statement.
+    for (const policy of asArray(props.Policies)) {
+      if (typeof policy === 'object' && policy !== null && 'Statement' in policy) placed.push(...fromDocument(id, policy));
+    }
+  }
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, props] of resourcesOfType(template, type)) placed.push(...fromDocument(id, props.PolicyDocument));
+  }
+  for (const [id, props] of resourcesOfType(template, 'AWS::IAM::Role')) {
+    for (const policy of asArray<Props>(props.Policies)) placed.push(...fromDocument(id, policy.PolicyDocument));
+  }
+  return placed;
+}
+
+/** Allow statements whose actions are `*` or a whole service (`s3:*`), or that use NotAction. */
+function wildcardActions(template: Template): string[] {
+  return iamStatements(template)
+    .filter(({ statement }) => statement.Effect === 'Allow')
+    .flatMap(({ where, statement }) => [
+      ...asArray<string>(statement.Action)
+        .filter((action) => action === '*' || action.endsWith(':*'))
+        .map((action) => `${where}: ${action}`),
+      ...(statement.NotAction ? [`${where}: NotAction`] : []),
+    ]);
+}
+
+/** Allow statements on every resource (`*`). Services without resource-level permissions are not used here. */
+function wildcardResources(template: Template): string[] {
+  return iamStatements(template)
+    .filter(({ statement }) => statement.Effect === 'Allow')
+    .filter(({ statement }) => asArray(statement.Resource).includes('*') || statement.NotResource)
+    .map(({ where, statement }) => `${where}: ${statement.Sid ?? JSON.stringify(statement.Action)}`);
+}
+
+// ---------------------------------------------------------------- buckets
+
+function buckets(template: Template): Array<[string, Props]> {
+  return resourcesOfType(template, 'AWS::S3::Bucket');
+}
+
+function bucketsWithoutPublicAccessBlock(template: Template): string[] {
+  const flags = ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets'];
+  return buckets(template)
+    .filter(([, props]) => !flags.every((flag) => props.PublicAccessBlockConfiguration?.[flag] === true))
+    .map(([id]) => id);
+}
+
+function bucketsWithoutEncryption(template: Template): string[] {
+  return buckets(template)
+    .filter(([, props]) => {
+      const rules = asArray<Props>(props.BucketEncryption?.ServerSideEncryptionConfiguration);
+      return !rules.some((rule) => ['AES256', 'aws:kms', 'aws:kms:dsse'].includes(rule.ServerSideEncryptionByDefault?.SSEAlgorithm));
+    })
+    .map(([id]) => id);
+}
+
+function deniesInsecureTransport(statement: Props): boolean {
+  const secure = statement.Condition?.Bool?.['aws:SecureTransport'];
+  return (
+    statement.Effect === 'Deny' &&
+    statement.Principal === '*' &&
+    asArray(statement.Action).some((action) => action === 's3:*') &&
+    (secure === false || secure === 'false')
+  );
+}
+
+function bucketsWithoutSecureTransportPolicy(template: Template): string[] {
+  const policies = resourcesOfType(template, 'AWS::S3::BucketPolicy').map(([, props]) => props);
+  return buckets(template)
+    .filter(([id]) => {
+      const own = policies.filter((policy) => policy.Bucket?.Ref === id);
+      return !own.some((policy) => asArray<Props>(policy.PolicyDocument?.Statement).some(deniesInsecureTransport));
+    })
+    .map(([id]) => id);
+}
+
+function bucketsWithoutAbortIncompleteUploads(template: Template): string[] {
+  return buckets(template)
+    .filter(([, props]) => {
+      const rules = asArray<Props>(props.LifecycleConfiguration?.Rules);
+      return !rules.some((rule) => rule.Status === 'Enabled' && rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation);
+    })
+    .map(([id]) => id);
+}
+
+// ---------------------------------------------------------------- functions
+
+function functionsWithoutFailureHandling(template: Template): string[] {
+  return resourcesOfType(template, 'AWS::Serverless::Function')
+    .filter(([, props]) => {
+      const config = props.EventInvokeConfig;
+      return config?.MaximumRetryAttempts === undefined || !config.DestinationConfig?.OnFailure?.Destination;
+    })
+    .map(([id]) => id);
+}
+
+/**
+ * The bucket a value names, as a logical id: `!Ref B`, `!GetAtt B.Arn`, a `!Sub` that mentions `${B}`/`${B.Arn}`, or
+ * a `!Sub` that spells out B's built BucketName (how the raw bucket is named to avoid a circular dependency).
+ */
+function bucketNamed(template: Template, value: unknown): string | undefined {
+  const ids = buckets(template).map(([id]) => id);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Props;
+  if (typeof v.Ref === 'string' && ids.includes(v.Ref)) return v.Ref;
+  if (Array.isArray(v['Fn::GetAtt']) && ids.includes(v['Fn::GetAtt'][0])) return v['Fn::GetAtt'][0];
+  const sub = Array.isArray(v['Fn::Sub']) ? v['Fn::Sub'][0] : v['Fn::Sub'];
+  if (typeof sub !== 'string') return undefined;
+  return buckets(template).find(([id, props]) => {
+    const builtName = props.BucketName?.['Fn::Sub'];
+    return (
+      sub.includes(`\${${id}}`) ||
+      sub.includes(`\${${id}.Arn}`) ||
+      (typeof builtName === 'string' && (sub === builtName || sub.includes(`:::${builtName}`)))
+    );
+  })?.[0];
+}
+
+function triggerBuckets(template: Template, functionProps: Props): string[] {
+  return Object.values<Props>(functionProps.Events ?? {})
+    .filter((event) => event.Type === 'S3')
+    .map((event) => bucketNamed(template, event.Properties?.Bucket) ?? JSON.stringify(event.Properties?.Bucket));
+}
+
+/** Buckets a function writes to: its PROCESSED_BUCKET and any bucket its policies let it put objects in. */
+function writtenBuckets(template: Template, functionId: string, functionProps: Props): string[] {
+  const fromEnv = bucketNamed(template, functionProps.Environment?.Variables?.PROCESSED_BUCKET);
+  const fromPolicies = iamStatements(template)
+    .filter(({ where, statement }) => where === functionId && statement.Effect === 'Allow')
+    .filter(({ statement }) => asArray<string>(statement.Action).some((action) => action === 's3:PutObject'))
+    .flatMap(({ statement }) => asArray(statement.Resource).map((resource) => bucketNamed(template, resource)));
+  return [fromEnv, ...fromPolicies].filter((id): id is string => id !== undefined);
+}
+
+/** Functions that could trigger themselves: an S3 event on a bucket they write to. */
+function selfTriggeringFunctions(template: Template): string[] {
+  return resourcesOfType(template, 'AWS::Serverless::Function').flatMap(([id, props]) => {
+    const writes = new Set(writtenBuckets(template, id, props));
+    return triggerBuckets(template, props)
+      .filter((bucket) => writes.has(bucket))
+      .map((bucket) => `${id} writes to ${bucket}, which triggers it`);
+  });
+}
+
+/** Athena results must not land in a bucket that holds tables. */
+function athenaResultsInTableBucket(template: Template): string[] {
+  return resourcesOfType(template, 'AWS::Athena::WorkGroup')
+    .filter(([, props]) => {
+      const bucket = bucketNamed(template, props.WorkGroupConfiguration?.ResultConfiguration?.OutputLocation);
+      return bucket === undefined || bucket === 'ProcessedBucket' || bucket === 'RawBucket';
+    })
+    .map(([id]) => id);
+}
+
+// ---------------------------------------------------------------- the template as it is
+
+describe('template.yaml', () => {
+  const template = loadTemplate();
+
+  it('parses CloudFormation tags into intrinsic objects', () => {
+    const raw = template.Resources.RawBucket.Properties?.BucketName;
+    expect(raw).toEqual({ 'Fn::Sub': '${BucketNamePrefix}-raw-${AWS::AccountId}-${AWS::Region}' });
+    expect(template.Resources.ProcessedBucketPolicy.Properties?.Bucket).toEqual({ Ref: 'ProcessedBucket' });
+    expect(template.Resources.RawBucketPolicy.Properties?.PolicyDocument.Statement[0].Resource[0]).toEqual({
+      'Fn::GetAtt': ['RawBucket', 'Arn'],
+    });
+  });
+
+  it('grants no wildcard IAM actions', () => {
+    expect(iamStatements(template).length).toBeGreaterThan(5);
+    expect(wildcardActions(template)).toEqual([]);
+  });
+
+  it('grants nothing on every resource', () => {
+    expect(wildcardResources(template)).toEqual([]);
+  });
+
+  it('has the three buckets the pipeline needs', () => {
+    expect(buckets(template).map(([id]) => id).sort()).toEqual(['AthenaResultsBucket', 'ProcessedBucket', 'RawBucket']);
+  });
+
+  it('blocks public access on every bucket', () => {
+    expect(bucketsWithoutPublicAccessBlock(template)).toEqual([]);
+  });
+
+  it('encrypts every bucket', () => {
+    expect(bucketsWithoutEncryption(template)).toEqual([]);
+  });
+
+  it('denies plain-HTTP access to every bucket', () => {
+    expect(bucketsWithoutSecureTransportPolicy(template)).toEqual([]);
+  });
+
+  it('cleans up incomplete multipart uploads in every bucket', () => {
+    expect(bucketsWithoutAbortIncompleteUploads(template)).toEqual([]);
+  });
+
+  it('expires Athena query results', () => {
+    const rules = asArray<Props>(template.Resources.AthenaResultsBucket.Properties?.LifecycleConfiguration?.Rules);
+    expect(rules.some((rule) => rule.ExpirationInDays?.Ref === 'AthenaResultsRetentionDays')).toBe(true);
+  });
+
+  it('sends events that failed every retry somewhere', () => {
+    expect(functionsWithoutFailureHandling(template)).toEqual([]);
+  });
+
+  it('never lets the function trigger itself', () => {
+    const props = template.Resources.TransformFunction.Properties ?? {};
+    expect(triggerBuckets(template, props)).toEqual(['RawBucket']);
+    expect(writtenBuckets(template, 'TransformFunction', props)).toContain('ProcessedBucket');
+    expect(selfTriggeringFunctions(template)).toEqual([]);
+  });
+
+  it('names the raw bucket the same way wherever it cannot be referenced', () => {
+    // RawBucket cannot be `!Ref`-ed from the function (circular dependency), so its name is spelled out; all spellings
+    // must agree or the function reads from, and is granted, a bucket that does not exist.
+    const props = template.Resources.TransformFunction.Properties ?? {};
+    expect(bucketNamed(template, props.Environment.Variables.RAW_BUCKET)).toBe('RawBucket');
+    const rawGrants = iamStatements(template).filter(({ statement }) =>
+      asArray(statement.Resource).some((resource) => bucketNamed(template, resource) === 'RawBucket'),
+    );
+    expect(rawGrants.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+  });
+
+  it('keeps Athena results out of the table buckets', () => {
+    expect(athenaResultsInTableBucket(template)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------- the checks catch regressions
+
+describe('template checks catch regressions', () => {
+  const fresh = () => loadTemplate();
+
+  it('catches a wildcard action', () => {
+    const template = fresh();
+    template.Resources.TransformFunction.Properties!.Policies[0].Statement[0].Action = ['s3:*'];
+    expect(wildcardActions(template)).toEqual(['TransformFunction: s3:*']);
+  });
+
+  it('catches a wildcard resource', () => {
+    const template = fresh();
+    template.Resources.TransformFunction.Properties!.Policies[0].Statement[0].Resource = '*';
+    expect(wildcardResources(template)).toEqual(['TransformFunction: ReadRawObjects']);
+  });
+
+  it('catches a bucket left open, unencrypted, without TLS policy or upload cleanup', () => {
+    const template = fresh();
+    const props = template.Resources.ProcessedBucket.Properties!;
+    props.PublicAccessBlockConfiguration.RestrictPublicBuckets = false;
+    delete props.BucketEncryption;
+    delete props.LifecycleConfiguration;
+    delete template.Resources.ProcessedBucketPolicy;
+    expect(bucketsWithoutPublicAccessBlock(template)).toEqual(['ProcessedBucket']);
+    expect(bucketsWithoutEncryption(template)).toEqual(['ProcessedBucket']);
+    expect(bucketsWithoutSecureTransportPolicy(template)).toEqual(['ProcessedBucket']);
+    expect(bucketsWithoutAbortIncompleteUploads(template)).toEqual(['ProcessedBucket']);
+  });
+
+  it('catches a function without a failure destination', () => {
+    const template = fresh();
+    delete template.Resources.TransformFunction.Properties!.EventInvokeConfig.DestinationConfig;
+    expect(functionsWithoutFailureHandling(template)).toEqual(['TransformFunction']);
+  });
+
+  it('catches a trigger on the bucket the function writes to', () => {
+    const template = fresh();
+    template.Resources.TransformFunction.Properties!.Events.RawObjectCreated.Properties.Bucket = { Ref: 'ProcessedBucket' };
+    expect(selfTriggeringFunctions(template)).toEqual(['TransformFunction writes to ProcessedBucket, which triggers it']);
+  });
+
+  it('catches a write grant on the trigger bucket', () => {
+    const template = fresh();
+    template.Resources.TransformFunction.Properties!.Policies[0].Statement[0].Action = ['s3:GetObject', 's3:PutObject'];
+    expect(selfTriggeringFunctions(template)).toEqual(['TransformFunction writes to RawBucket, which triggers it']);
+  });
+
+  it('catches Athena results written into the processed bucket', () => {
+    const template = fresh();
+    template.Resources.AthenaWorkGroup.Properties!.WorkGroupConfiguration.ResultConfiguration.OutputLocation = {
+      'Fn::Sub': 's3://${ProcessedBucket}/athena/',
+    };
+    expect(athenaResultsInTableBucket(template)).toEqual(['AthenaWorkGroup']);
+  });
+});
+
+// ---------------------------------------------------------------- cfn-lint
+
+/**
+ * cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational (not reported unless asked for). The
+ * template is kept free of both errors and warnings, so either fails the test; a warning that must stay belongs in the
+ * resource's `Metadata: cfn-lint: config: ignore_checks`, where a reader can see why. cfn-lint is a Python tool; where
+ * it is not installed the test is skipped rather than failed.
+ */
+const FAILING_LINT_BITS = 2 | 4;
+const hasCfnLint = !spawnSync('cfn-lint', ['--version']).error;
+
+describe('cfn-lint', () => {
+  (hasCfnLint ? it : it.skip)('reports no errors or warnings', () => {
+    let output = '';
+    let status = 0;
+    try {
+      output = execFileSync('cfn-lint', ['--format', 'parseable', 'template.yaml'], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+      });
+    } catch (error) {
+      const failed = error as { status: number | null; stdout?: string; stderr?: string };
+      status = failed.status ?? -1;
+      output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+    }
+    const failing = status < 0 || (status & FAILING_LINT_BITS) !== 0;
+    expect(failing ? output || `cfn-lint exited with ${status}` : '').toBe('');
+  });
+});
