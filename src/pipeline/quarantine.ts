@@ -25,9 +25,21 @@ export class QuarantineWriter {
   async quarantineRow(fields: string[], line: number, rejection: RowRejection): Promise<void> {
     if (!this.formatter) await this.open();
     this.rows++;
-    const row = [...fields, rejection.rule, rejection.column, rejection.value, rejection.message, String(line)];
+    const row = [...this.fitToHeader(fields, rejection), rejection.rule, rejection.column, rejection.value, rejection.message, String(line)];
     if (!this.formatter!.write(row)) await new Promise((resolve) => this.formatter!.once('drain', resolve));
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * A ragged row is padded to the header's width; surplus fields go into `_error_value` (joined with commas) so the
+   * error columns stay aligned and nothing the row held is lost.
+   */
+  private fitToHeader(fields: string[], rejection: RowRejection): string[] {
+    const width = this.header.length;
+    if (fields.length === width) return fields;
+    if (fields.length < width) return [...fields, ...new Array<string>(width - fields.length).fill('')];
+    rejection.value = fields.slice(width).join(',');
+    return fields.slice(0, width);
   }
 
   /** Completes the quarantine object; resolves with its key, or undefined when no row was quarantined. */

@@ -156,6 +156,37 @@ describe('S3ObjectStore', () => {
     expect(actual.digest('hex')).toBe(expected.digest('hex'));
   });
 
+  it('makes the writer wait while parts are still uploading', async () => {
+    let releaseParts!: () => void;
+    const partsHeld = new Promise<void>((resolve) => (releaseParts = resolve));
+    const slow = new S3Client({});
+    slow.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UploadPartCommand') await partsHeld;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const sink = await new S3ObjectStore({ client: slow, bucket: BUCKET }).openSink('held.parquet');
+
+    let accepted = 0;
+    for (let i = 0; i < 40; i++) {
+      const stalled = await Promise.race([
+        sink.write(chunkOf(i, MiB)).then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300)),
+      ]);
+      if (stalled) break;
+      accepted += MiB;
+    }
+    // Two 8 MiB parts in flight, then the writer is held: memory stays bounded whatever the file size.
+    expect(accepted).toBeGreaterThanOrEqual(16 * MiB);
+    expect(accepted).toBeLessThan(20 * MiB);
+
+    releaseParts();
+    expect(await sink.close()).toBe(accepted + MiB);
+    slow.destroy();
+  });
+
   it('streams a small object through a sink as a single put', async () => {
     const sink = await zone().openSink('small.csv');
     await sink.write(new TextEncoder().encode('a,b\n'));

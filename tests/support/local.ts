@@ -1,0 +1,31 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openLocalLake, type LocalLake } from '../../src/adapters/local/local-lake.js';
+import { parseContract, type DatasetContract } from '../../src/pipeline/contract.js';
+
+/** A fresh local lake in a temp directory; `cleanup` removes it. */
+export async function tempLake(): Promise<LocalLake & { cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'glueless-test-'));
+  const local = await openLocalLake(path.join(dir, 'lake'));
+  return { ...local, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function salesContract(): Promise<DatasetContract> {
+  return parseContract(await readFile('datasets/sales_orders.yaml', 'utf8'), 'datasets/sales_orders.yaml');
+}
+
+/** A minimal contract with overrides, for focused tests. */
+export function contractFrom(yaml: string): DatasetContract {
+  return parseContract(yaml, 'test.yaml');
+}
+
+export async function landRaw(local: LocalLake, key: string, text: string | Uint8Array): Promise<void> {
+  await local.lake.raw.write(key, text);
+}
+
+export async function readText(local: LocalLake, zone: 'raw' | 'processed' | 'quarantine', key: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await local.lake[zone].read(key)) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
