@@ -10,11 +10,11 @@ export interface GlobalOptions {
 }
 
 export function lakeDirectory(options: GlobalOptions): string {
-  return options.lake ?? process.env.GLUELESS_LAKE ?? DEFAULT_LAKE_DIR;
+  return options.lake || process.env.GLUELESS_LAKE || DEFAULT_LAKE_DIR;
 }
 
 export function datasetsDirectory(options: GlobalOptions): string {
-  return options.datasets ?? process.env.GLUELESS_DATASETS ?? 'datasets';
+  return options.datasets || process.env.GLUELESS_DATASETS || 'datasets';
 }
 
 export async function openContext(options: GlobalOptions): Promise<{ local: LocalLake; contracts: DatasetContract[] }> {

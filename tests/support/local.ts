@@ -29,3 +29,11 @@ export async function readText(local: LocalLake, zone: 'raw' | 'processed' | 'qu
   for await (const chunk of await local.lake[zone].read(key)) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** Streams a file from disk into the raw zone under `key`, as an upload would. */
+export async function landFile(local: LocalLake, key: string, file: string): Promise<void> {
+  const { createReadStream } = await import('node:fs');
+  const sink = await local.lake.raw.openSink(key);
+  for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
+  await sink.close();
+}

@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { expectedRowsSql, sq } from '../support/oracle-sql.js';
+
+const exec = promisify(execFile);
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function glueless(args: string[], cwd = process.cwd()): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [path.resolve('bin/glueless.js'), ...args], { cwd, env: { ...process.env, GLUELESS_LAKE: '', GLUELESS_DATASETS: '' } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+}
+
+describe('glueless CLI', () => {
+  let work: string;
+  let lake: string;
+  beforeEach(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'glueless-cli-'));
+    lake = path.join(work, 'lake');
+  });
+  afterEach(() => rm(work, { recursive: true, force: true }));
+
+  it('ingest then query prints the daily revenue DuckDB computes from the CSV', async () => {
+    const ingest = await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
+    expect(ingest.stderr).toBe('');
+    expect(ingest.stdout).toMatch(/3000 rows read, 2997 written, 3 quarantined/);
+
+    const sql = 'SELECT order_date, sum(total_amount) AS revenue FROM sales_orders GROUP BY 1 ORDER BY 1';
+    const query = await glueless(['--lake', lake, 'query', sql, '--format', 'json']);
+    expect(query.code).toBe(0);
+    const actual = JSON.parse(query.stdout) as Array<{ order_date: string; revenue: string }>;
+
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const oracle = await duck.runAndReadAll(
+      `SELECT CAST(order_date AS VARCHAR), CAST(sum(total_amount) AS VARCHAR) FROM (${expectedRowsSql(path.resolve('samples/sales_orders.csv'))}) GROUP BY 1 ORDER BY 1`,
+    );
+    duck.closeSync();
+    expect(actual.map((r) => [r.order_date, String(r.revenue)])).toEqual(oracle.getRowsJS());
+    expect(actual).toHaveLength(7);
+
+    const table = await glueless(['--lake', lake, 'query', sql]);
+    expect(table.stdout).toMatch(/│ order_date │ revenue\s+│/);
+    expect(table.stdout).toMatch(/\(7 rows\)/);
+  });
+
+  it('ingesting the same file again leaves the same files and the same answers', async () => {
+    await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
+    const files = await filesUnder(path.join(lake, 'processed'));
+    const before = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, sum(total_amount) AS s FROM sales_orders', '--format', 'csv']);
+    await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
+    expect(await filesUnder(path.join(lake, 'processed'))).toEqual(files);
+    const after = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, sum(total_amount) AS s FROM sales_orders', '--format', 'csv']);
+    expect(after.stdout).toBe(before.stdout);
+    expect(after.stdout).toMatch(/^n,s\n2997,/);
+    const tables = await glueless(['--lake', lake, 'tables']);
+    expect(tables.stdout).toMatch(/sales_orders\s+│\s+7 │\s+2997 │/);
+  });
+
+  it('a malformed contract gives one line naming file and field, exit 1, and writes nothing', async () => {
+    const datasets = path.join(work, 'datasets');
+    await mkdir(datasets);
+    await writeFile(path.join(datasets, 'broken.yaml'), 'name: broken\nsource: { prefix: b/ }\ncolumns:\n  - { name: id, type: integer }\npartition_by: { column: id }\n');
+    const result = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', 'samples/sales_orders.csv']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/broken\.yaml: columns\[0\]\.type: unknown type "integer"/);
+    expect(await filesUnder(lake)).toEqual([]);
+  });
+
+  it('a missing file gives one line and exit 1', async () => {
+    const result = await glueless(['--lake', lake, 'ingest', 'samples/nope.csv']);
+    expect(result).toMatchObject({ code: 1, stderr: 'glueless: samples/nope.csv: file not found\n' });
+    expect((await filesUnder(lake)).filter((f) => !f.endsWith('catalog.duckdb'))).toEqual([]);
+  });
+
+  it('a CSV whose header lacks a declared column is refused and nothing is written to the lake zones', async () => {
+    const csv = path.join(work, 'no_price.csv');
+    await writeFile(csv, 'order_id,customer_id,product,quantity,order_date,notes\n1,C1,Lamp,1,2024-03-01,\n');
+    const result = await glueless(['--lake', lake, 'ingest', csv]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^glueless: sales\/orders\/no_price\.csv: header lacks declared column "price"/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    for (const zone of ['raw', 'processed', 'quarantine']) expect(await filesUnder(path.join(lake, zone))).toEqual([]);
+    const verbose = await glueless(['--lake', lake, '--verbose', 'ingest', csv]);
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('ddl prints the Athena CREATE EXTERNAL TABLE for the contract', async () => {
+    const result = await glueless(['ddl', 'sales_orders', '--location', 's3://lake-bucket/tables/sales_orders/']);
+    expect(result.stdout).toMatch(/^CREATE EXTERNAL TABLE IF NOT EXISTS `glueless`\.`sales_orders`/);
+    expect(result.stdout).toMatch(/PARTITIONED BY \(\n\s+`order_date` date\n\)/);
+    expect(result.stdout).toMatch(/STORED AS PARQUET\nLOCATION 's3:\/\/lake-bucket\/tables\/sales_orders\/'/);
+  });
+
+  it('the demo ingests the samples, answers the sql/ queries and summarizes quarantine', async () => {
+    await mkdir(path.join(work, 'project'));
+    for (const dir of ['datasets', 'samples', 'sql']) {
+      await mkdir(path.join(work, 'project', dir));
+      for (const file of await readdir(dir)) await copyFile(path.join(dir, file), path.join(work, 'project', dir, file));
+    }
+    const result = await glueless(['demo'], path.join(work, 'project'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/daily_revenue\.sql/);
+    expect(result.stdout).toMatch(/top_products\.sql/);
+    expect(result.stdout).toMatch(/Quarantine summary[\s\S]*required[\s\S]*cast[\s\S]*duplicate_key/);
+  });
+});
