@@ -1,0 +1,61 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DirectoryObjectStore } from '../../../src/adapters/local/directory-store.js';
+import { ObjectNotFoundError, UnsafeValueError } from '../../../src/pipeline/errors.js';
+
+describe('DirectoryObjectStore', () => {
+  let dir: string;
+  let store: DirectoryObjectStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'glueless-store-'));
+    store = new DirectoryObjectStore(path.join(dir, 'zone'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const readAll = async (key: string) => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await store.read(key)) chunks.push(chunk);
+    return Buffer.concat(chunks).toString();
+  };
+
+  it('writes, reads, lists under a prefix and deletes', async () => {
+    await store.write('a/b/one.txt', 'one');
+    await store.write('a/two.txt', 'two');
+    await store.write('c/three.txt', 'three');
+    expect(await readAll('a/b/one.txt')).toBe('one');
+    expect(await store.list('a/')).toEqual([
+      { key: 'a/b/one.txt', size: 3 },
+      { key: 'a/two.txt', size: 3 },
+    ]);
+    expect((await store.list('')).map((o) => o.key)).toEqual(['a/b/one.txt', 'a/two.txt', 'c/three.txt']);
+    await store.delete(['a/two.txt', 'missing.txt']);
+    expect((await store.list('a/')).map((o) => o.key)).toEqual(['a/b/one.txt']);
+  });
+
+  it('raises ObjectNotFoundError for a missing key', async () => {
+    await expect(store.read('nope.csv')).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('makes a streamed object visible only when closed, and an aborted one never', async () => {
+    const sink = await store.openSink('out/file.parquet');
+    await sink.write(new Uint8Array([1, 2, 3]));
+    expect(await store.list('out/')).toEqual([]);
+    expect(await sink.close()).toBe(3);
+    expect(await store.list('out/')).toEqual([{ key: 'out/file.parquet', size: 3 }]);
+
+    const aborted = await store.openSink('out/aborted.parquet');
+    await aborted.write(new Uint8Array([9]));
+    await aborted.abort();
+    expect(await readdir(path.join(dir, 'zone', 'out'))).toEqual(['file.parquet']);
+  });
+
+  it.each(['../outside.txt', 'a/../../outside.txt', '/etc/passwd', 'a\u0000b', 'a/./b', 'line\nbreak', 'back\\slash'])(
+    'refuses key %j that could leave the lake',
+    async (key) => {
+      await expect(store.write(key, 'x')).rejects.toBeInstanceOf(UnsafeValueError);
+      await expect(store.openSink(key)).rejects.toBeInstanceOf(UnsafeValueError);
+      expect(await readdir(dir, { recursive: true })).toEqual([]);
+    },
+  );
+});
