@@ -1,3 +1,5 @@
+import type { ParseOptions } from './contract.js';
+import { compileDatePattern, instantOf, utcMillis } from './date-format.js';
 import type { ColumnType } from './types.js';
 
 /**
@@ -24,10 +26,11 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const MS_PER_DAY = 86_400_000;
 
-export function casterFor(type: ColumnType): Caster {
+/** The caster for a column: its type, read with the column's parse options (formats, time zone, tokens). */
+export function casterFor(type: ColumnType, parse: Partial<ParseOptions> = {}): Caster {
   switch (type.kind) {
     case 'string':
-      return (text) => text;
+      return parse.trim ? (text) => text.trim() : (text) => text;
     case 'int':
       return castInt;
     case 'bigint':
@@ -37,15 +40,66 @@ export function casterFor(type: ColumnType): Caster {
     case 'decimal':
       return (text) => castDecimal(text, type.precision, type.scale);
     case 'boolean':
-      return castBoolean;
+      return parse.trueValues || parse.falseValues ? booleanCaster(parse.trueValues ?? [], parse.falseValues ?? []) : castBoolean;
     case 'date':
-      return castDate;
+      return dateCaster(parse.format);
     case 'timestamp':
-      return castTimestamp;
+      return timestampCaster(parse.format, parse.timezone);
   }
 }
 
-export function describeType(type: ColumnType): string {
+function booleanCaster(trueValues: string[], falseValues: string[]): Caster {
+  const yes = new Set(trueValues.map((t) => t.toLowerCase()));
+  const no = new Set(falseValues.map((t) => t.toLowerCase()));
+  return (text) => {
+    const token = text.trim().toLowerCase();
+    return yes.has(token) ? true : no.has(token) ? false : CAST_FAILED;
+  };
+}
+
+const EPOCH = /^[+-]?\d+(?:\.\d+)?$/;
+
+function epochMillis(text: string, format: 'epoch_s' | 'epoch_ms'): number | typeof CAST_FAILED {
+  const trimmed = text.trim();
+  if (!EPOCH.test(trimmed)) return CAST_FAILED;
+  const millis = Math.round(Number(trimmed) * (format === 'epoch_s' ? 1000 : 1));
+  return Number.isSafeInteger(millis) && Math.abs(millis) <= 8.64e15 ? millis : CAST_FAILED;
+}
+
+function dateCaster(format = 'iso'): Caster {
+  if (format === 'iso') return castDate;
+  if (format === 'epoch_s' || format === 'epoch_ms') {
+    return (text) => {
+      const millis = epochMillis(text, format);
+      return millis === CAST_FAILED ? CAST_FAILED : Math.floor(millis / MS_PER_DAY);
+    };
+  }
+  const parse = compileDatePattern(format);
+  return (text) => {
+    const time = parse(text.trim());
+    const millis = time && utcMillis({ ...time, hour: 0, minute: 0, second: 0, millisecond: 0 });
+    return millis === undefined ? CAST_FAILED : millis / MS_PER_DAY;
+  };
+}
+
+function timestampCaster(format = 'iso', timeZone = 'UTC'): Caster {
+  if (format === 'epoch_s' || format === 'epoch_ms') return (text) => epochMillis(text, format);
+  if (format === 'iso') return (text) => castTimestamp(text, timeZone);
+  const parse = compileDatePattern(format);
+  return (text) => {
+    const time = parse(text.trim());
+    const millis = time && instantOf(time, timeZone);
+    return millis === undefined ? CAST_FAILED : millis;
+  };
+}
+
+export function describeType(type: ColumnType, parse: Partial<ParseOptions> = {}): string {
+  if ((type.kind === 'date' || type.kind === 'timestamp') && parse.format && parse.format !== 'iso') {
+    return `a ${type.kind} in format ${parse.format}`;
+  }
+  if (type.kind === 'boolean' && (parse.trueValues || parse.falseValues)) {
+    return `a boolean (${[...(parse.trueValues ?? []), ...(parse.falseValues ?? [])].join('/')})`;
+  }
   switch (type.kind) {
     case 'int':
       return 'an integer between -2147483648 and 2147483647';
@@ -109,30 +163,32 @@ function castBoolean(text: string) {
 function castDate(text: string) {
   const match = DATE.exec(text.trim());
   if (!match) return CAST_FAILED;
-  const millis = utcMillis(Number(match[1]), Number(match[2]), Number(match[3]), 0, 0, 0, 0);
+  const millis = utcMillis({ year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0, millisecond: 0 });
   return millis === undefined ? CAST_FAILED : millis / MS_PER_DAY;
 }
 
-function castTimestamp(text: string) {
+function castTimestamp(text: string, timeZone = 'UTC') {
   const match = TIMESTAMP.exec(text.trim());
   if (!match) return CAST_FAILED;
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone] = match;
-  const millis = utcMillis(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s), Number(fraction.slice(0, 3).padEnd(3, '0')));
-  if (millis === undefined) return CAST_FAILED;
-  return millis - zoneOffsetMinutes(zone) * 60_000;
+  const millis = instantOf(
+    {
+      year: Number(y),
+      month: Number(mo),
+      day: Number(d),
+      hour: Number(h),
+      minute: Number(mi),
+      second: Number(s),
+      millisecond: Number(fraction.slice(0, 3).padEnd(3, '0')),
+      offsetMinutes: zone === undefined ? undefined : zoneOffsetMinutes(zone),
+    },
+    timeZone,
+  );
+  return millis === undefined ? CAST_FAILED : millis;
 }
 
-/** Milliseconds since the epoch for a calendar instant, or undefined when any part is out of range (Feb 30, 25:00). */
-function utcMillis(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, ms);
-  return date.getUTCDate() === d && date.getUTCMonth() === mo - 1 ? date.getTime() : undefined;
-}
-
-function zoneOffsetMinutes(zone: string | undefined): number {
-  if (!zone || zone.toUpperCase() === 'Z') return 0;
+function zoneOffsetMinutes(zone: string): number {
+  if (zone.toUpperCase() === 'Z') return 0;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ContractError } from './errors.js';
 import { isIdentifier } from './names.js';
 import { parseColumnType, type ColumnType } from './types.js';
-import { parseExpression, referencedColumns, type Expression } from './expression.js';
+import { parseExpression, type Expression } from './expression.js';
+import { CAST_FAILED, casterFor } from './cast.js';
 
 /**
  * A dataset contract: what one raw key prefix holds and how it becomes a table. Loaded from datasets/<name>.yaml and
@@ -20,13 +21,14 @@ export interface DatasetContract {
   derived: DerivedColumn[];
   primaryKey: string[];
   partition: PartitionSpec;
+  file: FileRules;
   rowGroupSize: number;
 }
 
 export interface CsvOptions {
   delimiter: string;
   quote: string;
-  /** Tokens read as null, compared after trimming. The empty string is always null. */
+  /** Tokens read as null in every column, compared after trimming. The empty string is always null. */
   nullTokens: string[];
 }
 
@@ -36,6 +38,45 @@ export interface ColumnContract {
   source?: string;
   type: ColumnType;
   required: boolean;
+  parse: ParseOptions;
+  rules: ValueRules;
+}
+
+/** How a column's text is read before it is cast. */
+export interface ParseOptions {
+  /** date / timestamp: `iso` (default), `epoch_s`, `epoch_ms`, or a pattern such as `MMM d yyyy`, `dd.MM.yyyy HH:mm`. */
+  format?: string;
+  /** timestamp: IANA time zone of values that carry no offset (default UTC). */
+  timezone?: string;
+  /** boolean: tokens for true and false, compared case-insensitively (default true/false, yes/no, 1/0, t/f, y/n). */
+  trueValues?: string[];
+  falseValues?: string[];
+  /** Null tokens for this column, besides `source.null_values` and the empty field. */
+  nullTokens: string[];
+  /** string: strip surrounding whitespace (other types are always trimmed before casting). */
+  trim: boolean;
+}
+
+/** Checks on a typed, non-null value; a failing row goes to quarantine under the rule's name. */
+export interface ValueRules {
+  acceptedValues?: string[];
+  /** Bounds as written in the contract; cast to the column's type when the run starts. */
+  min?: string;
+  max?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+}
+
+/** Checks on the file as a whole. */
+export interface FileRules {
+  /** Headers that must be present, beyond the declared columns. */
+  requiredHeaders: string[];
+  minRows: number;
+  /** Quarantined rows / rows read above this rejects the whole file (no Parquet written). 1 = never. */
+  maxErrorRatio: number;
+  /** A header column no contract column reads: ignored with a warning, or the file is rejected. */
+  extraColumns: 'ignore' | 'reject';
 }
 
 export interface DerivedColumn {
@@ -49,10 +90,14 @@ export interface DerivedColumn {
 export type PartitionLayout = 'date' | 'year_month_day' | 'year_month' | 'year';
 
 export interface PartitionSpec {
-  /** Date or timestamp column the partition values come from. */
+  /** Date or timestamp column the partition values come from, or `ingest_date`: the day the run started (UTC). */
   column: string;
   layout: PartitionLayout;
+  byIngestDate: boolean;
 }
+
+/** The partition key name used when partitioning by the day of ingestion. */
+export const INGEST_DATE = 'ingest_date';
 
 const identifier = z.string().refine(isIdentifier, {
   message: 'must be lowercase snake_case (letters, digits, _; not starting with a digit)',
@@ -66,6 +111,32 @@ const columnType = z.string().transform((text, ctx) => {
   }
   return parsed;
 });
+
+const bound = z.union([z.number(), z.string()]).transform(String);
+
+const regex = z.string().refine(
+  (text) => {
+    try {
+      new RegExp(text, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)' },
+);
 
 const contractSchema = z
   .object({
@@ -90,6 +161,18 @@ const contractSchema = z
           source: z.string().min(1).optional(),
           type: columnType,
           required: z.boolean().default(false),
+          format: z.string().min(1).optional(),
+          timezone: timeZone.optional(),
+          true_values: z.array(z.string().min(1)).min(1).optional(),
+          false_values: z.array(z.string().min(1)).min(1).optional(),
+          null_values: z.array(z.string()).default([]),
+          trim: z.boolean().default(false),
+          accepted_values: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).min(1).optional(),
+          min: bound.optional(),
+          max: bound.optional(),
+          pattern: regex.optional(),
+          min_length: z.number().int().min(0).optional(),
+          max_length: z.number().int().min(1).optional(),
         }),
       )
       .min(1),
@@ -101,6 +184,14 @@ const contractSchema = z
       column: identifier,
       layout: z.enum(['date', 'year_month_day', 'year_month', 'year']).default('date'),
     }),
+    file: z
+      .strictObject({
+        required_headers: z.array(z.string().min(1)).default([]),
+        min_rows: z.number().int().min(0).default(0),
+        max_error_ratio: z.number().min(0).max(1).default(1),
+        extra_columns: z.enum(['ignore', 'reject']).default('ignore'),
+      })
+      .default({ required_headers: [], min_rows: 0, max_error_ratio: 1, extra_columns: 'ignore' }),
     row_group_size: z.number().int().min(100).max(1_000_000).default(20_000),
   })
   .strict();
@@ -148,45 +239,88 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     } catch (error) {
       return fail(`derived[${index}].expr`, (error as Error).message);
     }
-    for (const ref of referencedColumns(expression)) {
-      const kind = typesByName.get(ref)!.kind;
-      if (!['int', 'bigint', 'double', 'decimal'].includes(kind)) {
-        fail(`derived[${index}].expr`, `"${ref}" is a ${kind} column; arithmetic needs int, bigint, double or decimal`);
-      }
-    }
-    if (!['int', 'bigint', 'double', 'decimal'].includes(column.type.kind)) {
-      fail(`derived[${index}].type`, 'a derived column must be int, bigint, double or decimal');
-    }
     typesByName.set(column.name, column.type);
     return { name: column.name, type: column.type, expression, expressionText: column.expr };
   });
   raw.primary_key.forEach((key, index) => {
     if (!raw.columns.some((c) => c.name === key)) fail(`primary_key[${index}]`, `"${key}" is not a declared column`);
   });
-  const partitionType = typesByName.get(raw.partition_by.column);
-  if (!partitionType) fail('partition_by.column', `"${raw.partition_by.column}" is not a declared column`);
-  if (partitionType && partitionType.kind !== 'date' && partitionType.kind !== 'timestamp') {
-    fail('partition_by.column', `"${raw.partition_by.column}" must be a date or timestamp column`);
+  const byIngestDate = raw.partition_by.column === INGEST_DATE && !typesByName.has(INGEST_DATE);
+  if (!byIngestDate) {
+    const partitionType = typesByName.get(raw.partition_by.column);
+    if (!partitionType) fail('partition_by.column', `"${raw.partition_by.column}" is not a declared column (or use ${INGEST_DATE})`);
+    if (partitionType && partitionType.kind !== 'date' && partitionType.kind !== 'timestamp') {
+      fail('partition_by.column', `"${raw.partition_by.column}" must be a date or timestamp column`);
+    }
+    const partitionSource = raw.columns.find((c) => c.name === raw.partition_by.column);
+    if (partitionType && !partitionSource) {
+      fail('partition_by.column', `"${raw.partition_by.column}" must be a source column, not a derived one`);
+    }
+    if (partitionSource && !partitionSource.required) {
+      fail('partition_by.column', `"${raw.partition_by.column}" must be required (a row needs a partition)`);
+    }
+    if (raw.partition_by.layout === 'date' && partitionType?.kind === 'timestamp') {
+      fail('partition_by.layout', '"date" layout needs a date column; use year_month_day for a timestamp');
+    }
   }
-  const partitionSource = raw.columns.find((c) => c.name === raw.partition_by.column);
-  if (partitionType && !partitionSource) {
-    fail('partition_by.column', `"${raw.partition_by.column}" must be a source column, not a derived one`);
-  }
-  if (partitionSource && !partitionSource.required) {
-    fail('partition_by.column', `"${raw.partition_by.column}" must be required (a row needs a partition)`);
-  }
-  if (raw.partition_by.layout === 'date' && partitionType?.kind === 'timestamp') {
-    fail('partition_by.layout', '"date" layout needs a date column; use year_month_day for a timestamp');
-  }
+  const columns = raw.columns.map((c, index): ColumnContract => {
+    const field = (name: string) => `columns[${index}].${name}`;
+    const parse: ParseOptions = {
+      format: c.format,
+      timezone: c.timezone,
+      trueValues: c.true_values,
+      falseValues: c.false_values,
+      nullTokens: c.null_values,
+      trim: c.trim,
+    };
+    const kind = c.type.kind;
+    if (c.format && kind !== 'date' && kind !== 'timestamp') fail(field('format'), `only date and timestamp columns take a format`);
+    if (c.timezone && kind !== 'timestamp') fail(field('timezone'), 'only timestamp columns take a timezone');
+    if ((c.true_values || c.false_values) && kind !== 'boolean') fail(field('true_values'), 'only boolean columns take true_values / false_values');
+    if ((c.min_length !== undefined || c.max_length !== undefined || c.pattern) && kind !== 'string') {
+      fail(field(c.pattern ? 'pattern' : 'min_length'), 'length and pattern rules apply to string columns');
+    }
+    const caster = casterFor(c.type, parse);
+    for (const name of ['min', 'max'] as const) {
+      const value = c[name];
+      if (value === undefined) continue;
+      if (kind === 'string' || kind === 'boolean') fail(field(name), `a ${kind} column has no ${name}`);
+      if (caster(value) === CAST_FAILED) fail(field(name), `"${value}" is not a valid ${kind} for this column`);
+    }
+    for (const value of c.accepted_values ?? []) {
+      if (caster(value) === CAST_FAILED) fail(field('accepted_values'), `"${value}" is not a valid ${kind} for this column`);
+    }
+    return {
+      name: c.name,
+      source: c.source,
+      type: c.type,
+      required: c.required,
+      parse,
+      rules: {
+        acceptedValues: c.accepted_values,
+        min: c.min,
+        max: c.max,
+        pattern: c.pattern,
+        minLength: c.min_length,
+        maxLength: c.max_length,
+      },
+    };
+  });
   return {
     name: raw.name,
     description: raw.description,
     prefix: raw.source.prefix,
     csv: { delimiter: raw.source.delimiter, quote: raw.source.quote, nullTokens: raw.source.null_values },
-    columns: raw.columns.map((c) => ({ name: c.name, source: c.source, type: c.type, required: c.required })),
+    columns,
     derived,
     primaryKey: raw.primary_key,
-    partition: { column: raw.partition_by.column, layout: raw.partition_by.layout },
+    partition: { column: raw.partition_by.column, layout: raw.partition_by.layout, byIngestDate },
+    file: {
+      requiredHeaders: raw.file.required_headers,
+      minRows: raw.file.min_rows,
+      maxErrorRatio: raw.file.max_error_ratio,
+      extraColumns: raw.file.extra_columns,
+    },
     rowGroupSize: raw.row_group_size,
   };
 }

@@ -9,7 +9,8 @@ import { processObject, type ProcessOptions } from './run.js';
 /**
  * What the S3 trigger does for one raw object, and what `glueless ingest` does after landing a file: convert, make the
  * table and its new partitions visible, then tell subscribers. SUCCEEDED is published only after the partitions are
- * registered, so the data is queryable when the notice arrives; a failure publishes FAILED and rethrows.
+ * registered, so the data is queryable when the notice arrives. A file refused as a whole is REJECTED (kept in
+ * quarantine; a retry cannot help, so nothing is thrown); a failure publishes FAILED and rethrows.
  */
 
 export interface IngestDeps {
@@ -20,7 +21,10 @@ export interface IngestDeps {
   options?: ProcessOptions;
 }
 
-export type IngestResult = { status: 'processed'; manifest: RunManifest } | { status: 'skipped'; reason: string };
+export type IngestResult =
+  | { status: 'processed'; manifest: RunManifest }
+  | { status: 'rejected'; manifest: RunManifest }
+  | { status: 'skipped'; reason: string };
 
 export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<IngestResult> {
   const contract = contractForKey(deps.contracts, rawKey);
@@ -28,6 +32,10 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
   const source = deps.lake.raw.locationOf(rawKey);
   try {
     const manifest = await processObject(rawKey, contract, deps.lake, deps.options);
+    if (manifest.outcome === 'rejected') {
+      await deps.notifier.publish({ status: 'REJECTED', dataset: contract.name, source, manifest, error: manifest.rejectReason });
+      return { status: 'rejected', manifest };
+    }
     await registerPartitions(contract, manifest, deps);
     await deps.notifier.publish({ status: 'SUCCEEDED', dataset: contract.name, source, manifest });
     return { status: 'processed', manifest };

@@ -36,3 +36,14 @@ export function sourceManifestKey(table: string, sourceKey: string): string {
 export function quarantineKey(table: string, sourceKey: string): string {
   return `${table}/${sourceStem(sourceKey)}.csv`;
 }
+
+/** A file rejected as a whole, kept byte for byte, with its original extension. */
+export function rejectedFileKey(table: string, sourceKey: string): string {
+  const extension = /\.[A-Za-z0-9]{1,8}$/.exec(sourceKey)?.[0]?.toLowerCase() ?? '';
+  return `${table}/rejected/${sourceStem(sourceKey)}${extension}`;
+}
+
+/** Why a file was rejected: its run manifest, beside the kept file. */
+export function rejectionReasonKey(table: string, sourceKey: string): string {
+  return `${table}/rejected/${sourceStem(sourceKey)}.reason.json`;
+}

@@ -16,6 +16,8 @@ export interface RunManifest {
   partitions: string[];
   outputs: OutputFile[];
   quarantineFile?: string;
+  /** Schema drift and other things worth a look that did not stop the run. */
+  warnings: string[];
   startedAt: string;
   durationMs: number;
 }
@@ -28,7 +30,18 @@ export interface OutputFile {
   bytes: number;
 }
 
-export type QuarantineRule = 'cast' | 'required' | 'duplicate_key' | 'derive' | 'column_count';
+export type QuarantineRule =
+  | 'cast'
+  | 'not_null'
+  | 'unique'
+  | 'accepted_values'
+  | 'range'
+  | 'regex'
+  | 'length'
+  | 'derive'
+  | 'column_count'
+  /** The whole file was rejected (bad header, malformed CSV, min_rows, max_error_ratio): all its rows count here. */
+  | 'file_rejected';
 
 /** Counts as a run goes; `finish` fixes them into a manifest. */
 export class ManifestBuilder {
@@ -37,15 +50,24 @@ export class ManifestBuilder {
   bytesIn = 0;
   readonly quarantinedByRule: Record<string, number> = {};
   readonly outputs: OutputFile[] = [];
-  private readonly started = Date.now();
+  readonly warnings: string[] = [];
+  readonly started = Date.now();
 
   constructor(
     private readonly dataset: string,
     private readonly source: string,
   ) {}
 
-  countQuarantined(rule: QuarantineRule): void {
-    this.quarantinedByRule[rule] = (this.quarantinedByRule[rule] ?? 0) + 1;
+  countQuarantined(rule: QuarantineRule, rows = 1): void {
+    this.quarantinedByRule[rule] = (this.quarantinedByRule[rule] ?? 0) + rows;
+  }
+
+  /** The file was rejected as a whole: nothing it held was written, every row read counts as quarantined. */
+  rejectAll(): void {
+    for (const rule of Object.keys(this.quarantinedByRule)) delete this.quarantinedByRule[rule];
+    this.rowsWritten = 0;
+    this.outputs.length = 0;
+    if (this.rowsRead > 0) this.countQuarantined('file_rejected', this.rowsRead);
   }
 
   get rowsQuarantined(): number {
@@ -69,6 +91,7 @@ export class ManifestBuilder {
       partitions,
       outputs: [...this.outputs].sort((a, b) => a.key.localeCompare(b.key)),
       ...(extra.quarantineFile ? { quarantineFile: extra.quarantineFile } : {}),
+      warnings: [...this.warnings],
       startedAt: new Date(this.started).toISOString(),
       durationMs: Date.now() - this.started,
     };

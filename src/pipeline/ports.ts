@@ -54,7 +54,9 @@ export interface Catalog {
   addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void>;
 }
 
-export type RunStatus = 'SUCCEEDED' | 'FAILED';
+/** SUCCEEDED: rows written and queryable. REJECTED: the file was refused as a whole and kept in quarantine (retrying
+ * cannot help). FAILED: the run broke (an AWS error, a bug); the event is retried and then reaches the failure queue. */
+export type RunStatus = 'SUCCEEDED' | 'REJECTED' | 'FAILED';
 
 export interface RunNotice {
   status: RunStatus;

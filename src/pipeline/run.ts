@@ -3,7 +3,7 @@ import { DuplicateKeyCheck } from './checks.js';
 import { readCsvRecords, type SourceRecord } from './csv.js';
 import { InputFileError, ObjectNotFoundError } from './errors.js';
 import { resolveHeader } from './header.js';
-import { parquetKey, quarantineKey, sourceManifestKey } from './layout.js';
+import { parquetKey, quarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from './layout.js';
 import { ManifestBuilder, type RunManifest } from './manifest.js';
 import { partitionPathFor, fileColumns } from './partition.js';
 import { PartitionedParquetWriter } from './partitioned-writer.js';
@@ -13,8 +13,9 @@ import { RowTyper, type RowRejection, type RowValue } from './typed-row.js';
 
 /**
  * One raw object in, Parquet partitions and a quarantine file out: the whole conversion, the same for the Lambda, the
- * CLI and the tests. Every row read is either written or quarantined with its reason. If the file as a whole cannot be
- * read (bad header, malformed CSV, not UTF-8) nothing is written and the error names the file and line.
+ * CLI and the tests. Every row read is either written or quarantined with its reason. A file refused as a whole (bad
+ * header, malformed CSV, not UTF-8, a file-level rule) has no Parquet written: it is kept whole in the quarantine zone
+ * beside its reason, and the manifest's outcome is `rejected` with a one-line reason naming the file and line.
  */
 
 export interface ProcessOptions {
@@ -29,6 +30,21 @@ export async function processObject(
   options: ProcessOptions = {},
 ): Promise<RunManifest> {
   const manifest = new ManifestBuilder(contract.name, sourceKey);
+  try {
+    return await convert(sourceKey, contract, lake, options, manifest);
+  } catch (error) {
+    if (!(error instanceof InputFileError)) throw error;
+    return rejectFile(sourceKey, contract, lake, manifest, error.message);
+  }
+}
+
+async function convert(
+  sourceKey: string,
+  contract: DatasetContract,
+  lake: Lake,
+  options: ProcessOptions,
+  manifest: ManifestBuilder,
+): Promise<RunManifest> {
   const source = countBytes(await lake.raw.read(sourceKey), manifest);
   const records = readCsvRecords(source, {
     fileName: sourceKey,
@@ -40,12 +56,14 @@ export async function processObject(
   const headerRecord = first.done ? undefined : first.value[0];
   if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
   const headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
+  manifest.warnings.push(...headerMap.warnings);
 
   const typer = new RowTyper(contract, headerMap);
   const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
   const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
-  const partitionIndex = rowColumns.indexOf(contract.partition.column);
-  const partitionKind = contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp';
+  const ingestDay = Math.floor(manifest.started / 86_400_000);
+  const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
+  const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
   const columns = fileColumns(contract);
   const writer = new PartitionedParquetWriter({
     store: lake.processed,
@@ -70,7 +88,8 @@ export async function processObject(
       await quarantine.quarantineRow(record.fields, record.line, rejection);
       return;
     }
-    await writer.add(values, partitionPathFor(contract, values[partitionIndex] as number, partitionKind));
+    const partitionValue = partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number);
+    await writer.add(values, partitionPathFor(contract, partitionValue, partitionKind));
     manifest.rowsWritten++;
   };
 
@@ -79,6 +98,8 @@ export async function processObject(
     for (let batch = await records.next(); !batch.done; batch = await records.next()) {
       for (const record of batch.value) await handle(record);
     }
+    const reason = fileRuleViolation(contract, manifest);
+    if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
     manifest.outputs.push(...(await writer.finish()));
   } catch (error) {
     await Promise.allSettled([writer.abort(), quarantine.abort()]);
@@ -90,10 +111,42 @@ export async function processObject(
   return result;
 }
 
+/** The file-level rule the run broke (min_rows, max_error_ratio), if any. */
+function fileRuleViolation(contract: DatasetContract, manifest: ManifestBuilder): string | undefined {
+  const { minRows, maxErrorRatio } = contract.file;
+  if (manifest.rowsRead < minRows) return `${manifest.rowsRead} rows, fewer than the ${minRows} the contract requires (file.min_rows)`;
+  const ratio = manifest.rowsRead === 0 ? 0 : manifest.rowsQuarantined / manifest.rowsRead;
+  if (ratio > maxErrorRatio) {
+    return `${manifest.rowsQuarantined} of ${manifest.rowsRead} rows failed checks (${(ratio * 100).toFixed(1)}%), above file.max_error_ratio ${maxErrorRatio}`;
+  }
+  return undefined;
+}
+
+/**
+ * A file refused as a whole: nothing of it is written, it is kept whole in the quarantine zone beside a reason file,
+ * and whatever an earlier version of the same key produced is removed (the latest version holds no valid rows).
+ */
+async function rejectFile(sourceKey: string, contract: DatasetContract, lake: Lake, manifest: ManifestBuilder, reason: string): Promise<RunManifest> {
+  const copyKey = rejectedFileKey(contract.name, sourceKey);
+  const sink = await lake.quarantine.openSink(copyKey);
+  try {
+    for await (const chunk of await lake.raw.read(sourceKey)) await sink.write(chunk);
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  manifest.rejectAll();
+  const result = manifest.finish({ outcome: 'rejected', rejectReason: reason, quarantineFile: copyKey });
+  await lake.quarantine.write(rejectionReasonKey(contract.name, sourceKey), JSON.stringify(result, null, 2), 'application/json');
+  await replaceSourceManifest(lake, contract, result);
+  return result;
+}
+
 function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {
   const key = contract.primaryKey.map((k) => String(values[rowColumns.indexOf(k)])).join(', ');
   return {
-    rule: 'duplicate_key',
+    rule: 'unique',
     column: contract.primaryKey.join(','),
     value: key,
     message: `duplicate ${contract.primaryKey.join(', ')} ${key} (first seen on line ${earlierLine})`,
@@ -113,6 +166,9 @@ async function replaceSourceManifest(lake: Lake, contract: DatasetContract, mani
     if (stale.length > 0) await lake.processed.delete(stale);
     if (previous.quarantineFile && previous.quarantineFile !== manifest.quarantineFile) {
       await lake.quarantine.delete([previous.quarantineFile]);
+    }
+    if (previous.outcome === 'rejected' && manifest.outcome !== 'rejected') {
+      await lake.quarantine.delete([rejectionReasonKey(contract.name, manifest.source)]);
     }
   }
   await lake.processed.write(key, JSON.stringify(manifest, null, 2), 'application/json');

@@ -1,6 +1,6 @@
-import type { DatasetContract } from './contract.js';
+import type { ColumnContract, DatasetContract } from './contract.js';
 import { CAST_FAILED, casterFor, describeType, type Caster, type TypedValue } from './cast.js';
-import { evaluate, rescaleExact, toDouble, type Exact, type NumericValue } from './expression.js';
+import { evaluate, ExpressionError, fromTyped, toTyped } from './expression.js';
 import type { HeaderMap } from './header.js';
 import type { QuarantineRule } from './manifest.js';
 import type { ColumnType } from './types.js';
@@ -19,19 +19,37 @@ export interface RowRejection {
   message: string;
 }
 
+/** A column's reader: where its text is, what counts as null, how it is cast and checked. */
+interface ColumnReader {
+  column: ColumnContract;
+  sourceIndex: number;
+  nullTokens: Set<string>;
+  cast: Caster;
+  check?: (value: TypedValue, text: string) => RowRejection | null;
+}
+
 export class RowTyper {
-  private readonly casters: Caster[];
-  private readonly nullTokens: Set<string>;
+  private readonly readers: ColumnReader[];
   private readonly width: number;
   private readonly columnIndex = new Map<string, number>();
+  private readonly types: ColumnType[];
 
   constructor(
     private readonly contract: DatasetContract,
-    private readonly headerMap: HeaderMap,
+    headerMap: HeaderMap,
   ) {
-    this.casters = contract.columns.map((c) => casterFor(c.type));
-    this.nullTokens = new Set(['', ...contract.csv.nullTokens]);
     this.width = headerMap.header.length;
+    this.readers = contract.columns.map((column, index) => {
+      const cast = casterFor(column.type, column.parse);
+      return {
+        column,
+        sourceIndex: headerMap.sourceIndexes[index]!,
+        nullTokens: new Set(['', ...contract.csv.nullTokens, ...column.parse.nullTokens]),
+        cast,
+        check: ruleCheck(column, cast),
+      };
+    });
+    this.types = [...contract.columns.map((c) => c.type), ...contract.derived.map((d) => d.type)];
     [...contract.columns, ...contract.derived].forEach((c, index) => this.columnIndex.set(c.name, index));
   }
 
@@ -45,91 +63,105 @@ export class RowTyper {
         message: `row has ${fields.length} fields, header has ${this.width}`,
       };
     }
-    const { columns } = this.contract;
-    for (let i = 0; i < columns.length; i++) {
-      const column = columns[i]!;
-      const text = fields[this.headerMap.sourceIndexes[i]!]!;
-      if (this.nullTokens.has(text) || this.nullTokens.has(text.trim())) {
+    for (let i = 0; i < this.readers.length; i++) {
+      const reader = this.readers[i]!;
+      const { column } = reader;
+      const text = reader.sourceIndex < 0 ? '' : fields[reader.sourceIndex]!;
+      if (reader.nullTokens.has(text) || reader.nullTokens.has(text.trim())) {
         if (column.required) {
-          return { rule: 'required', column: column.name, value: text, message: `${column.name} is required but empty` };
+          return { rule: 'not_null', column: column.name, value: text, message: `${column.name} is required but empty` };
         }
         values[i] = null;
         continue;
       }
-      const value = this.casters[i]!(text);
+      const value = reader.cast(text);
       if (value === CAST_FAILED) {
         return {
           rule: 'cast',
           column: column.name,
           value: text,
-          message: `${column.name}: "${truncate(text)}" is not ${describeType(column.type)}`,
+          message: `${column.name}: "${truncate(text)}" is not ${describeType(column.type, column.parse)}`,
         };
       }
+      const rejection = reader.check?.(value, text);
+      if (rejection) return rejection;
       values[i] = value;
     }
+    const offset = this.readers.length;
     for (let d = 0; d < this.contract.derived.length; d++) {
       const derived = this.contract.derived[d]!;
-      const index = columns.length + d;
-      const result = evaluate(derived.expression, (name) => asNumeric(values[this.columnIndex.get(name)!]!, this.typeOf(name)));
-      const value = result === null ? null : fromNumeric(result, derived.type);
-      if (value === CAST_FAILED) {
+      try {
+        const result = evaluate(derived.expression, (name) => {
+          const index = this.columnIndex.get(name)!;
+          return fromTyped(values[index]!, this.types[index]!);
+        });
+        values[offset + d] = result === null ? null : toTyped(result, derived.type);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
         return {
           rule: 'derive',
           column: derived.name,
-          value: String(typeof result === 'number' ? result : result && `${result.unscaled}e-${result.scale}`),
-          message: `${derived.name} = ${derived.expressionText} does not fit ${describeType(derived.type)}`,
+          value: '',
+          message: `${derived.name} = ${derived.expressionText}: ${error.message}`,
         };
       }
-      values[index] = value;
     }
     return null;
   }
-
-  private typeOf(name: string): ColumnType {
-    const index = this.columnIndex.get(name)!;
-    const { columns, derived } = this.contract;
-    return index < columns.length ? columns[index]!.type : derived[index - columns.length]!.type;
-  }
 }
 
-function asNumeric(value: RowValue, type: ColumnType): NumericValue {
-  if (value === null) return null;
-  switch (type.kind) {
-    case 'int':
-      return { unscaled: BigInt(value as number), scale: 0 };
-    case 'bigint':
-      return { unscaled: value as bigint, scale: 0 };
-    case 'decimal':
-      return { unscaled: value as bigint, scale: type.scale };
-    case 'double':
-      return value as number;
-    default:
-      throw new Error(`column of type ${type.kind} cannot be used in arithmetic`);
+/** The value rules of a column (accepted_values, range, regex, length) as one check, or undefined when it has none. */
+function ruleCheck(column: ColumnContract, cast: Caster): ColumnReader['check'] {
+  const { rules, name } = column;
+  const checks: Array<(value: TypedValue, text: string) => RowRejection | null> = [];
+  const reject = (rule: QuarantineRule, text: string, message: string): RowRejection => ({ rule, column: name, value: text, message });
+
+  if (rules.acceptedValues) {
+    const accepted = new Set(rules.acceptedValues.map((v) => comparable(cast(v) as TypedValue)));
+    const list = rules.acceptedValues.join(', ');
+    checks.push((value, text) =>
+      accepted.has(comparable(value)) ? null : reject('accepted_values', text, `${name}: "${truncate(text)}" is not one of ${list}`),
+    );
   }
+  if (rules.min !== undefined || rules.max !== undefined) {
+    const min = rules.min === undefined ? undefined : (cast(rules.min) as number | bigint);
+    const max = rules.max === undefined ? undefined : (cast(rules.max) as number | bigint);
+    checks.push((value, text) => {
+      const v = value as number | bigint;
+      if (min !== undefined && v < min) return reject('range', text, `${name}: ${text.trim()} is below the minimum ${rules.min}`);
+      if (max !== undefined && v > max) return reject('range', text, `${name}: ${text.trim()} is above the maximum ${rules.max}`);
+      return null;
+    });
+  }
+  if (rules.pattern) {
+    const pattern = new RegExp(rules.pattern, 'u');
+    checks.push((value, text) =>
+      pattern.test(value as string) ? null : reject('regex', text, `${name}: "${truncate(text)}" does not match ${rules.pattern}`),
+    );
+  }
+  if (rules.minLength !== undefined || rules.maxLength !== undefined) {
+    const min = rules.minLength ?? 0;
+    const max = rules.maxLength ?? Infinity;
+    checks.push((value, text) => {
+      const length = [...(value as string)].length;
+      return length >= min && length <= max
+        ? null
+        : reject('length', text, `${name}: length ${length} is outside ${min}..${max === Infinity ? '' : max}`);
+    });
+  }
+  if (checks.length === 0) return undefined;
+  return (value, text) => {
+    for (const check of checks) {
+      const rejection = check(value, text);
+      if (rejection) return rejection;
+    }
+    return null;
+  };
 }
 
-const INT32_LIMIT = 2n ** 31n;
-const INT64_LIMIT = 2n ** 63n;
-
-function fromNumeric(result: Exact | number, type: ColumnType): RowValue | typeof CAST_FAILED {
-  switch (type.kind) {
-    case 'double':
-      return toDouble(result);
-    case 'decimal': {
-      const unscaled = typeof result === 'number' ? BigInt(Math.round(result * 10 ** type.scale)) : rescaleExact(result, type.scale);
-      const limit = 10n ** BigInt(type.precision);
-      return unscaled < limit && unscaled > -limit ? unscaled : CAST_FAILED;
-    }
-    case 'int':
-    case 'bigint': {
-      const whole = typeof result === 'number' ? BigInt(Math.round(result)) : rescaleExact(result, 0);
-      const limit = type.kind === 'int' ? INT32_LIMIT : INT64_LIMIT;
-      if (whole >= limit || whole < -limit) return CAST_FAILED;
-      return type.kind === 'int' ? Number(whole) : whole;
-    }
-    default:
-      return CAST_FAILED;
-  }
+/** A typed value as a key that compares equal exactly when the values do (bigint and number never collide). */
+export function comparable(value: TypedValue): string {
+  return typeof value === 'bigint' ? `${value}n` : `${typeof value}:${String(value)}`;
 }
 
 function truncate(text: string): string {

@@ -91,14 +91,20 @@ describe('glueless CLI', () => {
     expect((await filesUnder(lake)).filter((f) => !f.endsWith('catalog.duckdb'))).toEqual([]);
   });
 
-  it('a CSV whose header lacks a declared column is refused and nothing is written to the lake zones', async () => {
+  it('a CSV whose header lacks a declared column is refused: no table data, the file kept in quarantine', async () => {
     const csv = path.join(work, 'no_price.csv');
     await writeFile(csv, 'order_id,customer_id,product,quantity,order_date,notes\n1,C1,Lamp,1,2024-03-01,\n');
     const result = await glueless(['--lake', lake, 'ingest', csv]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^glueless: sales\/orders\/no_price\.csv: header lacks declared column "price"/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    for (const zone of ['raw', 'processed', 'quarantine']) expect(await filesUnder(path.join(lake, zone))).toEqual([]);
+    expect(result.stderr).toMatch(/file kept in quarantine\/sales_orders\/rejected\/no_price-[0-9a-f]{8}\.csv\)\n$/);
+    expect(await filesUnder(path.join(lake, 'raw'))).toEqual([]);
+    expect((await filesUnder(path.join(lake, 'processed'))).filter((f) => f.startsWith('tables'))).toEqual([]);
+    expect(await filesUnder(path.join(lake, 'quarantine'))).toEqual([
+      expect.stringMatching(/^sales_orders\/rejected\/no_price-[0-9a-f]{8}\.csv$/),
+      expect.stringMatching(/^sales_orders\/rejected\/no_price-[0-9a-f]{8}\.reason\.json$/),
+    ]);
     const verbose = await glueless(['--lake', lake, '--verbose', 'ingest', csv]);
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });
@@ -120,6 +126,6 @@ describe('glueless CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/daily_revenue\.sql/);
     expect(result.stdout).toMatch(/top_products\.sql/);
-    expect(result.stdout).toMatch(/Quarantine summary[\s\S]*required[\s\S]*cast[\s\S]*duplicate_key/);
+    expect(result.stdout).toMatch(/Quarantine summary[\s\S]*not_null[\s\S]*cast[\s\S]*unique/);
   });
 });

@@ -33,7 +33,7 @@ describe('dataset contracts', () => {
     expect(contract.prefix).toBe('sales/orders/');
     expect(contract.columns.find((c) => c.name === 'price')?.type).toEqual({ kind: 'decimal', precision: 10, scale: 2 });
     expect(contract.derived[0]?.name).toBe('total_amount');
-    expect(contract.partition).toEqual({ column: 'order_date', layout: 'date' });
+    expect(contract.partition).toEqual({ column: 'order_date', layout: 'date', byIngestDate: false });
     expect(contract.rowGroupSize).toBe(20000);
   });
 

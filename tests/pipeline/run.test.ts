@@ -1,6 +1,5 @@
 import { parquetReadObjects } from 'hyparquet';
 import { readFile } from 'node:fs/promises';
-import { InputFileError } from '../../src/pipeline/errors.js';
 import { processObject } from '../../src/pipeline/run.js';
 import type { RunManifest } from '../../src/pipeline/manifest.js';
 import { contractFrom, landRaw, readText, salesContract, tempLake } from '../support/local.js';
@@ -51,15 +50,15 @@ describe('processObject on the local lake', () => {
     expectNothingLost(manifest);
     expect(manifest.rowsRead).toBe(7);
     expect(manifest.rowsWritten).toBe(2);
-    expect(manifest.quarantinedByRule).toEqual({ required: 1, cast: 2, duplicate_key: 1, column_count: 1 });
+    expect(manifest.quarantinedByRule).toEqual({ not_null: 1, cast: 2, unique: 1, column_count: 1 });
     expect(manifest.partitions).toEqual(['order_date=2024-03-01/', 'order_date=2024-03-02/']);
 
     const quarantine = await readText(local, 'quarantine', manifest.quarantineFile!);
     const lines = quarantine.trim().split('\n');
     expect(lines[0]).toBe(`${HEADER},_error_rule,_error_column,_error_value,_error_message,_source_line`);
-    expect(lines[1]).toBe('2,,Lamp,1,10.50,2024-03-01,no customer,required,customer_id,,customer_id is required but empty,3');
+    expect(lines[1]).toBe('2,,Lamp,1,10.50,2024-03-01,no customer,not_null,customer_id,,customer_id is required but empty,3');
     expect(lines[2]).toMatch(/^3,C3,Desk,three,.*,cast,quantity,three,.*,4$/);
-    expect(lines[3]).toMatch(/duplicate_key,order_id,1,duplicate order_id 1 \(first seen on line 2\),5$/);
+    expect(lines[3]).toMatch(/unique,order_id,1,duplicate order_id 1 \(first seen on line 2\),5$/);
     // The short row starts on line 8 (the quoted note spans lines 6-7) and is padded so the error columns line up.
     expect(lines[4]).toBe('5,C5,Pen,1,1.00,,,column_count,,5,"row has 5 fields, header has 7",8');
     expect(lines.at(-1)).toMatch(/cast,price,1\.001,.*,9$/);
@@ -100,22 +99,24 @@ describe('processObject on the local lake', () => {
     ['an empty file', '', /file is empty; a header row is required/],
     ['an unterminated quote at the end', `${HEADER}\n1,C1,Lamp,1,1.00,2024-03-01,"never closed\n`, /line \d+: malformed CSV .*never closed/],
     ['a duplicate header', `${HEADER},notes\n`, /header "notes" appears twice/],
-  ])('rejects %s with a one-line error and writes nothing', async (_name, csv, message) => {
+    ['bytes that are not UTF-8', Buffer.concat([Buffer.from(`${HEADER}\n1,C1,Caf`), Buffer.from([0xe9]), Buffer.from(',1,1.00,2024-03-01,\n')]), /not valid UTF-8 near byte/],
+  ])('rejects %s as a whole: one-line reason, no Parquet, the file kept whole in quarantine', async (_name, csv, message) => {
     await landRaw(local, 'sales/orders/bad.csv', csv);
-    const run = processObject('sales/orders/bad.csv', await salesContract(), local.lake);
-    await expect(run).rejects.toThrow(InputFileError);
-    await expect(run).rejects.toThrow(message);
-    await run.catch((error: Error) => expect(error.message).not.toContain('\n'));
-    expect(await listAll(local)).toEqual(['raw/sales/orders/bad.csv']);
-  });
-
-  it('refuses bytes that are not UTF-8 instead of corrupting them', async () => {
-    const bytes = Buffer.concat([Buffer.from(`${HEADER}\n1,C1,Caf`), Buffer.from([0xe9]), Buffer.from(',1,1.00,2024-03-01,\n')]);
-    await landRaw(local, 'sales/orders/latin1.csv', bytes);
-    await expect(processObject('sales/orders/latin1.csv', await salesContract(), local.lake)).rejects.toThrow(
-      /sales\/orders\/latin1\.csv: not valid UTF-8/,
-    );
-    expect(await listAll(local)).toEqual(['raw/sales/orders/latin1.csv']);
+    const manifest = await processObject('sales/orders/bad.csv', await salesContract(), local.lake);
+    expect(manifest.outcome).toBe('rejected');
+    expect(manifest.rejectReason).toMatch(message);
+    expect(manifest.rejectReason).toMatch(/^sales\/orders\/bad\.csv: /);
+    expect(manifest.rejectReason).not.toContain('\n');
+    expectNothingLost(manifest);
+    expect(manifest.rowsWritten).toBe(0);
+    const files = await listAll(local);
+    expect(files.filter((f) => f.startsWith('processed/tables/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('quarantine/'))).toEqual([
+      expect.stringMatching(/^quarantine\/sales_orders\/rejected\/bad-[0-9a-f]{8}\.csv$/),
+      expect.stringMatching(/^quarantine\/sales_orders\/rejected\/bad-[0-9a-f]{8}\.reason\.json$/),
+    ]);
+    const kept = await readFile(local.lake.quarantine.locationOf(manifest.quarantineFile!));
+    expect(kept.equals(Buffer.from(csv))).toBe(true);
   });
 
   it('accepts CRLF, a BOM and a header-only file', async () => {

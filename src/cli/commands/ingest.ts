@@ -32,6 +32,9 @@ export async function ingestFiles(
     try {
       const result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
       if (result.status === 'skipped') throw new GluelessError(result.reason);
+      if (result.status === 'rejected') {
+        throw new GluelessError(`${result.manifest.rejectReason} (file kept in quarantine/${result.manifest.quarantineFile})`);
+      }
       manifests.push(result.manifest);
       print(summarize(file, size, result.manifest));
     } catch (error) {
@@ -73,5 +76,6 @@ export function summarize(file: string, size: number, manifest: RunManifest): st
       `${manifest.outputs.length} files, ${formatBytes(size)} → ${formatBytes(manifest.bytesOut)} in ${manifest.durationMs} ms`,
   ];
   if (manifest.quarantineFile) lines.push(`  quarantined rows: quarantine/${manifest.quarantineFile}`);
+  for (const warning of manifest.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
 }

@@ -82,7 +82,8 @@ function manifest(partitionCount: number): RunManifest {
       rows: 1,
       bytes: 1024,
     })),
-    startedAt: '2024-02-01T00:00:00.000Z',
+    warnings: [],
+  startedAt: '2024-02-01T00:00:00.000Z',
     durationMs: 1234,
   };
 }
