@@ -3,7 +3,7 @@ import { ContractError, UnsafeValueError } from './errors.js';
 import { isIdentifier } from './names.js';
 import { fileColumns, partitionKeys, type PartitionKey } from './partition.js';
 import type { PartitionRef } from './ports.js';
-import { typeName } from './types.js';
+import { typeName, type ColumnType } from './types.js';
 
 /**
  * Athena DDL for a contract's table and its partitions. Athena DDL takes no bind parameters, so every identifier,
@@ -33,6 +33,12 @@ export function createTableStatement(contract: DatasetContract, location: string
     `LOCATION ${quoteLocation(location)}`,
     "TBLPROPERTIES ('parquet.compression'='SNAPPY')",
   ].join('\n');
+}
+
+/** `ALTER TABLE … ADD COLUMNS (…)`: schema evolution by new nullable columns (old files read them as null). */
+export function addColumnsStatement(contract: DatasetContract, columns: Array<{ name: string; type: ColumnType }>, database?: string): string {
+  const list = columns.map((c) => `${quoteIdentifier(c.name)} ${typeName(c.type)}`).join(', ');
+  return `ALTER TABLE ${qualifiedTableName(contract.name, database)} ADD COLUMNS (${list})`;
 }
 
 /**

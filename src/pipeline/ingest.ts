@@ -4,7 +4,9 @@ import { tablePrefix } from './layout.js';
 import type { RunManifest } from './manifest.js';
 import { parsePartitionPath } from './partition.js';
 import type { Catalog, Lake, Notifier } from './ports.js';
-import { processObject, type ProcessOptions } from './run.js';
+import { processObject, readJson, type ProcessOptions } from './run.js';
+import { planSchemaChange, schemaKey, tableSchemaOf, type TableSchema } from './schema-change.js';
+import type { ColumnType } from './types.js';
 
 /**
  * What the S3 trigger does for one raw object, and what `glueless ingest` does after landing a file: convert, make the
@@ -31,12 +33,14 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
   if (!contract) return { status: 'skipped', reason: `no dataset contract owns "${rawKey}"` };
   const source = deps.lake.raw.locationOf(rawKey);
   try {
+    // A contract change the table cannot take is refused before any data is written.
+    const addedColumns = planSchemaChange(await readRegisteredSchema(deps.lake, contract.name), contract);
     const manifest = await processObject(rawKey, contract, deps.lake, deps.options);
     if (manifest.outcome === 'rejected') {
       await deps.notifier.publish({ status: 'REJECTED', dataset: contract.name, source, manifest, error: manifest.rejectReason });
       return { status: 'rejected', manifest };
     }
-    await registerPartitions(contract, manifest, deps);
+    await registerPartitions(contract, manifest, deps, addedColumns);
     await deps.notifier.publish({ status: 'SUCCEEDED', dataset: contract.name, source, manifest });
     return { status: 'processed', manifest };
   } catch (error) {
@@ -45,12 +49,28 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
   }
 }
 
-export async function registerPartitions(contract: DatasetContract, manifest: RunManifest, deps: Pick<IngestDeps, 'lake' | 'catalog'>) {
+/**
+ * Makes a run's partitions queryable: the table exists (created from the contract), has any new columns, and every
+ * partition the run wrote is registered. Registering twice changes nothing (IF NOT EXISTS).
+ */
+export async function registerPartitions(
+  contract: DatasetContract,
+  manifest: RunManifest,
+  deps: Pick<IngestDeps, 'lake' | 'catalog'>,
+  addedColumns: Array<{ name: string; type: ColumnType }> = [],
+) {
   const { processed } = deps.lake;
   await deps.catalog.ensureTable(contract, processed.locationOf(tablePrefix(contract.name)));
+  if (addedColumns.length > 0) await deps.catalog.addColumns(contract, addedColumns);
+  const schema = JSON.stringify(tableSchemaOf(contract), null, 2);
+  await processed.write(schemaKey(contract.name), schema, 'application/json');
   const partitions = manifest.partitions.map((path) => ({
     values: parsePartitionPath(contract, path),
     location: processed.locationOf(`${tablePrefix(contract.name)}${path}`),
   }));
   if (partitions.length > 0) await deps.catalog.addPartitions(contract, partitions);
+}
+
+function readRegisteredSchema(lake: Lake, table: string): Promise<TableSchema | undefined> {
+  return readJson<TableSchema>(lake.processed, schemaKey(table));
 }

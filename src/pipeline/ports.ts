@@ -1,5 +1,6 @@
 import type { DatasetContract } from './contract.js';
 import type { RunManifest } from './manifest.js';
+import type { ColumnType } from './types.js';
 
 /**
  * The ports the pipeline core talks through. AWS adapters (S3, Athena, SNS) and local adapters (a lake directory,
@@ -50,6 +51,8 @@ export interface PartitionRef {
 export interface Catalog {
   /** Creates the table from the contract if it does not exist (CREATE EXTERNAL TABLE IF NOT EXISTS). */
   ensureTable(contract: DatasetContract, location: string): Promise<void>;
+  /** Evolves the table by new nullable columns (ALTER TABLE … ADD COLUMNS). */
+  addColumns(contract: DatasetContract, columns: Array<{ name: string; type: ColumnType }>): Promise<void>;
   /** Registers partitions (ALTER TABLE … ADD IF NOT EXISTS PARTITION); already registered ones are left as they are. */
   addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void>;
 }

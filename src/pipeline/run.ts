@@ -7,7 +7,7 @@ import { parquetKey, quarantineKey, rejectedFileKey, rejectionReasonKey, sourceM
 import { ManifestBuilder, type RunManifest } from './manifest.js';
 import { partitionPathFor, fileColumns } from './partition.js';
 import { PartitionedParquetWriter } from './partitioned-writer.js';
-import type { Lake } from './ports.js';
+import type { Lake, ObjectStore } from './ports.js';
 import { QuarantineWriter } from './quarantine.js';
 import { RowTyper, type RowRejection, type RowValue } from './typed-row.js';
 
@@ -174,11 +174,16 @@ async function replaceSourceManifest(lake: Lake, contract: DatasetContract, mani
   await lake.processed.write(key, JSON.stringify(manifest, null, 2), 'application/json');
 }
 
-async function readPreviousManifest(lake: Lake, key: string): Promise<RunManifest | undefined> {
+function readPreviousManifest(lake: Lake, key: string): Promise<RunManifest | undefined> {
+  return readJson<RunManifest>(lake.processed, key);
+}
+
+/** A small JSON object of the lake (a manifest, a schema record), or undefined when there is none. */
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
   try {
     const chunks: Uint8Array[] = [];
-    for await (const chunk of await lake.processed.read(key)) chunks.push(chunk);
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as RunManifest;
+    for await (const chunk of await store.read(key)) chunks.push(chunk);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
   } catch (error) {
     if (error instanceof ObjectNotFoundError) return undefined;
     throw error;

@@ -6,9 +6,10 @@ import {
   type QueryExecutionState,
 } from '@aws-sdk/client-athena';
 import type { DatasetContract } from '../../pipeline/contract.js';
-import { addPartitionStatements, createTableStatement } from '../../pipeline/ddl.js';
+import { addColumnsStatement, addPartitionStatements, createTableStatement } from '../../pipeline/ddl.js';
 import { CatalogError } from '../../pipeline/errors.js';
 import type { Catalog, PartitionRef } from '../../pipeline/ports.js';
+import type { ColumnType } from '../../pipeline/types.js';
 
 export interface AthenaCatalogOptions {
   client: AthenaClient;
@@ -42,6 +43,10 @@ export class AthenaCatalog implements Catalog {
 
   async ensureTable(contract: DatasetContract, location: string): Promise<void> {
     await this.runStatement(createTableStatement(contract, location, this.database));
+  }
+
+  async addColumns(contract: DatasetContract, columns: Array<{ name: string; type: ColumnType }>): Promise<void> {
+    if (columns.length > 0) await this.runStatement(addColumnsStatement(contract, columns, this.database));
   }
 
   async addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void> {

@@ -5,7 +5,7 @@ import type { DatasetContract } from '../../pipeline/contract.js';
 import { CatalogError } from '../../pipeline/errors.js';
 import { fileColumns, partitionKeys } from '../../pipeline/partition.js';
 import type { Catalog, PartitionRef } from '../../pipeline/ports.js';
-import { typeName } from '../../pipeline/types.js';
+import { typeName, type ColumnType } from '../../pipeline/types.js';
 
 /**
  * The local catalog: a DuckDB database file in the lake (`catalog.duckdb`) that records tables and registered
@@ -37,6 +37,21 @@ export class DuckDbCatalog implements Catalog {
         'INSERT INTO glueless_tables VALUES ($name, $location, $definition) ON CONFLICT (name) DO NOTHING',
         { name: record.name, location, definition: JSON.stringify(record) },
       );
+      await refreshView(connection, contract.name);
+    });
+  }
+
+  addColumns(contract: DatasetContract, columns: Array<{ name: string; type: ColumnType }>): Promise<void> {
+    return this.withConnection(async (connection) => {
+      const rows = await connection.runAndReadAll('SELECT definition FROM glueless_tables WHERE name = $table', { table: contract.name });
+      const record = JSON.parse(String(rows.getRowsJS()[0]![0])) as TableRecord;
+      for (const column of columns) {
+        if (!record.columns.some((c) => c.name === column.name)) record.columns.push({ name: column.name, type: typeName(column.type) });
+      }
+      await connection.run('UPDATE glueless_tables SET definition = $definition WHERE name = $table', {
+        table: contract.name,
+        definition: JSON.stringify(record),
+      });
       await refreshView(connection, contract.name);
     });
   }
@@ -108,13 +123,20 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
     if (await hasParquetFiles(directory)) globs.push(path.join(directory, '*.parquet'));
   }
   const all = [...record.columns, ...record.partitionKeys];
-  const select = all.map((c) => `CAST(${quoteIdentifier(c.name)} AS ${c.type}) AS ${quoteIdentifier(c.name)}`).join(', ');
+  const hiveTypes = record.partitionKeys
+    .map((k) => `${quoteLiteral(k.name)}: ${k.type === 'string' ? 'VARCHAR' : k.type.toUpperCase()}`)
+    .join(', ');
   const source =
     globs.length === 0
       ? `(SELECT ${all.map((c) => `NULL AS ${quoteIdentifier(c.name)}`).join(', ')} WHERE false)`
-      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true, union_by_name = true, hive_types = {${record.partitionKeys
-          .map((k) => `${quoteLiteral(k.name)}: ${k.type === 'string' ? 'VARCHAR' : k.type.toUpperCase()}`)
-          .join(', ')}})`;
+      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true, union_by_name = true, hive_types = {${hiveTypes}})`;
+  // A column added to the contract after these files were written is null in them, as in Athena.
+  const present = new Set(
+    globs.length === 0 ? all.map((c) => c.name) : (await connection.runAndReadAll(`SELECT * FROM ${source} LIMIT 0`)).columnNames(),
+  );
+  const select = all
+    .map((c) => `CAST(${present.has(c.name) ? quoteIdentifier(c.name) : 'NULL'} AS ${c.type}) AS ${quoteIdentifier(c.name)}`)
+    .join(', ');
   await connection.run(`CREATE OR REPLACE VIEW ${quoteIdentifier(table)} AS SELECT ${select} FROM ${source}`);
 }
 
