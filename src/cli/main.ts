@@ -3,6 +3,7 @@ import { listTables, runQuery } from '../adapters/local/duckdb-query.js';
 import { GluelessError } from '../pipeline/errors.js';
 import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
 import { ingestFiles } from './commands/ingest.js';
+import { replayQuarantineFile } from './commands/replay.js';
 import { runDemo } from './commands/demo.js';
 import { renderResult, renderTable, type OutputFormat } from './format.js';
 import { printDdl } from './commands/ddl.js';
@@ -27,6 +28,15 @@ program
   .action(async (files: string[], options: { dataset?: string }) => {
     const context = await openContext(globals());
     await ingestFiles(files, options.dataset, context, print);
+  });
+
+program
+  .command('replay')
+  .description('re-run the rows of a quarantine file after fixing them (the error columns are dropped)')
+  .argument('<file>', 'a quarantine CSV (e.g. .lake/quarantine/sales_orders/…csv) with its values fixed')
+  .option('--dataset <name>', 'dataset, when it cannot be told from the path')
+  .action(async (file: string, options: { dataset?: string }) => {
+    await replayQuarantineFile(file, options.dataset, await openContext(globals()), print);
   });
 
 program

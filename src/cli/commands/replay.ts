@@ -1,0 +1,63 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { LocalLake } from '../../adapters/local/local-lake.js';
+import type { DatasetContract } from '../../pipeline/contract.js';
+import { GluelessError } from '../../pipeline/errors.js';
+import { ingestObject } from '../../pipeline/ingest.js';
+import type { RunManifest } from '../../pipeline/manifest.js';
+import { replayableCsv, replayKey } from '../../pipeline/replay.js';
+import { summarize } from './ingest.js';
+
+/**
+ * `glueless replay <quarantine file>`: after fixing the values in a quarantine file, land its rows (without the error
+ * columns) in the raw zone under the dataset's `replay/` prefix and process them like any upload. Rows still wrong
+ * go back to quarantine with their new reasons.
+ */
+export async function replayQuarantineFile(
+  file: string,
+  datasetName: string | undefined,
+  context: { local: LocalLake; contracts: DatasetContract[] },
+  print: (line: string) => void,
+): Promise<RunManifest> {
+  const contract = datasetFor(file, datasetName, context.contracts);
+  const rawKey = replayKey(contract.prefix, file);
+  const sink = await context.local.lake.raw.openSink(rawKey, 'text/csv');
+  let bytes = 0;
+  try {
+    for await (const chunk of replayableCsv(openFile(file), file)) {
+      bytes += chunk.byteLength;
+      await sink.write(chunk);
+    }
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  const result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
+  if (result.status === 'skipped') throw new GluelessError(result.reason);
+  if (result.status === 'rejected') throw new GluelessError(`${result.manifest.rejectReason} (kept in quarantine/${result.manifest.quarantineFile})`);
+  print(summarize(file, bytes, result.manifest));
+  return result.manifest;
+}
+
+/** The dataset: `--dataset`, or the table directory the quarantine file sits in (`quarantine/<table>/…`). */
+function datasetFor(file: string, name: string | undefined, contracts: DatasetContract[]): DatasetContract {
+  const parts = path.resolve(file).split(path.sep);
+  const candidates = name ? [name] : parts.slice(-3, -1).reverse();
+  for (const candidate of candidates) {
+    const found = contracts.find((c) => c.name === candidate);
+    if (found) return found;
+  }
+  throw new GluelessError(
+    name ? `unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})` : `${file}: cannot tell its dataset from the path; pass --dataset`,
+  );
+}
+
+async function* openFile(file: string): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of createReadStream(file)) yield chunk as Uint8Array;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new GluelessError(`${file}: file not found`);
+    throw error;
+  }
+}
