@@ -7,6 +7,7 @@ import { replayQuarantineFile } from './commands/replay.js';
 import { runDemo } from './commands/demo.js';
 import { renderResult, renderTable, type OutputFormat } from './format.js';
 import { printDdl } from './commands/ddl.js';
+import { invokeFunction } from './commands/invoke.js';
 
 /** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
 
@@ -66,6 +67,17 @@ program
   .option('--database <name>', 'Glue database', 'glueless')
   .action(async (dataset: string, options: { location?: string; database: string }) => {
     print(await printDdl(datasetsDirectory(globals()), dataset, options));
+  });
+
+program
+  .command('invoke')
+  .description('run a function of template.yaml in-process on an event file: `sam local invoke` without Docker')
+  .argument('<event>', 'event JSON file, e.g. events/s3-put-sales-orders.json')
+  .option('--function <name>', 'function resource in the template', 'TransformFunction')
+  .option('--template <file>', 'SAM template', 'template.yaml')
+  .option('--env-vars <file>', 'environment overrides, sam local format: { "<Function>": { "NAME": "value" } }')
+  .action(async (event: string, options: { function: string; template: string; envVars?: string }) => {
+    await invokeFunction(event, options, print);
   });
 
 program

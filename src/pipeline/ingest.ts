@@ -44,7 +44,10 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
     await deps.notifier.publish({ status: 'SUCCEEDED', dataset: contract.name, source, manifest });
     return { status: 'processed', manifest };
   } catch (error) {
-    await deps.notifier.publish({ status: 'FAILED', dataset: contract.name, source, error: (error as Error).message });
+    // The run's own error is what matters: a notice that cannot be sent must not replace it.
+    await deps.notifier
+      .publish({ status: 'FAILED', dataset: contract.name, source, error: (error as Error).message })
+      .catch(() => undefined);
     throw error;
   }
 }

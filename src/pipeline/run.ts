@@ -65,8 +65,9 @@ async function convert(
   const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
   const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
   const columns = fileColumns(contract);
+  const written = recordingCompletedObjects(lake.processed);
   const writer = new PartitionedParquetWriter({
-    store: lake.processed,
+    store: written.store,
     columns,
     rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
     keyFor: (path) => parquetKey(contract.name, path, sourceKey),
@@ -76,7 +77,14 @@ async function convert(
   const quarantine = new QuarantineWriter(lake.quarantine, quarantineKey(contract.name, sourceKey), headerMap.header);
 
   const values: RowValue[] = new Array(rowColumns.length).fill(null);
-  const handle = async (record: SourceRecord) => {
+  const partitionPaths = new Map<number, string>();
+  const partitionPathOf = (value: number) => {
+    let path = partitionPaths.get(value);
+    if (path === undefined) partitionPaths.set(value, (path = partitionPathFor(contract, value, partitionKind)));
+    return path;
+  };
+  // Returns a promise only when the row needed I/O: most rows are handled without an await.
+  const handle = (record: SourceRecord): Promise<void> | undefined => {
     manifest.rowsRead++;
     let rejection: RowRejection | null = typer.type(record.fields, values);
     if (!rejection && duplicates.enabled) {
@@ -85,30 +93,51 @@ async function convert(
     }
     if (rejection) {
       manifest.countQuarantined(rejection.rule);
-      await quarantine.quarantineRow(record.fields, record.line, rejection);
-      return;
+      return quarantine.quarantineRow(record.fields, record.line, rejection);
     }
-    const partitionValue = partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number);
-    await writer.add(values, partitionPathFor(contract, partitionValue, partitionKind));
     manifest.rowsWritten++;
+    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number)));
   };
 
   try {
     for (const record of first.value!.slice(1)) await handle(record);
     for (let batch = await records.next(); !batch.done; batch = await records.next()) {
-      for (const record of batch.value) await handle(record);
+      for (const record of batch.value) {
+        const pending = handle(record);
+        if (pending) await pending;
+      }
     }
     const reason = fileRuleViolation(contract, manifest);
     if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
     manifest.outputs.push(...(await writer.finish()));
   } catch (error) {
-    await Promise.allSettled([writer.abort(), quarantine.abort()]);
+    // Nothing half-visible: files this attempt completed before it failed are removed again.
+    await Promise.allSettled([writer.abort(), quarantine.abort(), lake.processed.delete(written.keys)]);
     throw error;
   }
   const quarantineFile = await quarantine.close();
   const result = manifest.finish({ quarantineFile });
   await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+/** Wraps a store so the keys of objects completed through it can be removed if the run fails. */
+function recordingCompletedObjects(store: ObjectStore): { store: ObjectStore; keys: string[] } {
+  const keys: string[] = [];
+  const recording: ObjectStore = Object.create(store) as ObjectStore;
+  recording.openSink = async (key, contentType) => {
+    const sink = await store.openSink(key, contentType);
+    return {
+      write: (chunk) => sink.write(chunk),
+      abort: () => sink.abort(),
+      close: async () => {
+        const bytes = await sink.close();
+        keys.push(key);
+        return bytes;
+      },
+    };
+  };
+  return { store: recording, keys };
 }
 
 /** The file-level rule the run broke (min_rows, max_error_ratio), if any. */

@@ -46,7 +46,13 @@ export class AthenaCatalog implements Catalog {
   }
 
   async addColumns(contract: DatasetContract, columns: Array<{ name: string; type: ColumnType }>): Promise<void> {
-    if (columns.length > 0) await this.runStatement(addColumnsStatement(contract, columns, this.database));
+    if (columns.length === 0) return;
+    try {
+      await this.runStatement(addColumnsStatement(contract, columns, this.database));
+    } catch (error) {
+      // A run that added the columns and then failed before recording it adds them again: that is not an error.
+      if (!(error instanceof CatalogError && /duplicate column|already exists/i.test(error.message))) throw error;
+    }
   }
 
   async addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void> {

@@ -58,9 +58,8 @@ export async function invokeFunction(eventFile: string, options: InvokeOptions, 
 function functionEnvironment(template: SamTemplate, fn: SamFunction, overrides: Record<string, unknown>) {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.environment)) {
-    const fromProcess = process.env[name];
     const literal = isIntrinsic(value) ? undefined : literalValue(template, value);
-    const resolved = literal ? literal : (fromProcess ?? literalValue(template, value) ?? literal);
+    const resolved = literal || (process.env[name] ?? literalValue(template, value));
     if (resolved !== undefined) env[name] = resolved;
   }
   for (const [name, value] of Object.entries(overrides)) env[name] = String(value);

@@ -1,0 +1,76 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { renderContractYaml } from '../../infer/contract-yaml.js';
+import { inferTable } from '../../infer/infer-types.js';
+import { SNIFF_BYTES, sniffDialect } from '../../infer/sniff.js';
+import { parseContract } from '../../pipeline/contract.js';
+import { GluelessError } from '../../pipeline/errors.js';
+import { isIdentifier, toSnakeCase } from '../../pipeline/names.js';
+
+/**
+ * `glueless infer <file.csv>`: the crawler's job done once and reviewably. Sniffs the dialect from the first 64 KiB,
+ * infers types from a sample of rows, and returns a contract YAML that `ingest` accepts unchanged.
+ */
+
+export interface InferCommandOptions {
+  /** Table name (default: the file name in snake_case). */
+  name?: string;
+  /** Data rows to sample (default 10,000). */
+  sampleRows?: number;
+  /** Raw key prefix (default `<name>/`). */
+  prefix?: string;
+}
+
+export async function inferContract(file: string, options: InferCommandOptions = {}): Promise<string> {
+  const name = options.name ?? (toSnakeCase(path.basename(file).replace(/\.[^.]*$/, '')) || 'dataset');
+  if (!isIdentifier(name)) {
+    throw new GluelessError(`--name "${name}" is not a table name: use lowercase snake_case, e.g. ${toSnakeCase(name) || 'my_table'}`);
+  }
+  const prefix = options.prefix === undefined ? `${name}/` : options.prefix.replace(/^\/+/, '').replace(/\/*$/, '/');
+  if (options.sampleRows !== undefined && !(Number.isInteger(options.sampleRows) && options.sampleRows > 0)) {
+    throw new GluelessError(`--sample-rows must be a positive whole number, got ${options.sampleRows}`);
+  }
+
+  const dialect = sniffDialect(...(await readHead(file)));
+  if (!dialect.hasHeader) {
+    throw new GluelessError(`${file}: the first row looks like data, not a header; glueless needs a header row naming the columns`);
+  }
+  const guess = await inferTable(createReadStream(file), { fileName: file, dialect, sampleRows: options.sampleRows });
+  const yaml = renderContractYaml(guess, { name, prefix, fileName: path.basename(file), dialect });
+  // What infer prints must be what ingest accepts; a contract that does not parse is a bug here, not the user's.
+  parseContract(yaml, `${name}.yaml (inferred)`);
+  return yaml;
+}
+
+/** The first SNIFF_BYTES of the file as text, and whether that is the whole file. */
+async function readHead(file: string): Promise<[text: string, complete: boolean]> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new GluelessError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);
+  }
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead === 0) throw new GluelessError(`${file}: file is empty; nothing to infer`);
+    const bytes = buffer.subarray(0, Math.min(bytesRead, SNIFF_BYTES));
+    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+      throw new GluelessError(`${file}: is UTF-16 encoded; save the file as UTF-8`);
+    }
+    const nuls = bytes.reduce((n, byte) => n + Number(byte === 0), 0);
+    if (nuls > bytes.length / 100) throw new GluelessError(`${file}: ${nuls} NUL bytes in the first ${bytes.length}; this looks like a binary file, not CSV text`);
+    let text: string;
+    try {
+      // `stream` keeps a character cut at the end of the sample from counting as invalid.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes, { stream: bytesRead > SNIFF_BYTES });
+    } catch {
+      throw new GluelessError(`${file}: not valid UTF-8 in the first ${bytes.length} bytes; save the file as UTF-8`);
+    }
+    return [text, bytesRead <= SNIFF_BYTES];
+  } finally {
+    await handle.close();
+  }
+}

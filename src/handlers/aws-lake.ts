@@ -1,0 +1,43 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { AthenaCatalog } from '../adapters/aws/athena-catalog.js';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
+import { SnsNotifier } from '../adapters/aws/sns-notifier.js';
+import type { Catalog, Lake, Notifier } from '../pipeline/ports.js';
+import type { TransformConfig } from './config.js';
+import { tracer } from './powertools.js';
+
+/** The lake on AWS: raw bucket root, processed bucket root, and the processed bucket's `quarantine/` prefix. */
+export interface AwsLake {
+  /** The bucket S3 events must come from: the raw zone. */
+  rawBucket: string;
+  lake: Lake;
+  catalog: Catalog;
+  notifier: Notifier;
+}
+
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+export function openAwsLake(config: TransformConfig): AwsLake {
+  // Region, credentials and AWS_ENDPOINT_URL come from the environment, as the SDK reads them.
+  const s3 = tracer.captureAWSv3Client(new S3Client({}));
+  const athena = tracer.captureAWSv3Client(new AthenaClient({}));
+  const sns = tracer.captureAWSv3Client(new SNSClient({}));
+  return {
+    rawBucket: config.rawBucket,
+    lake: {
+      raw: new S3ObjectStore({ client: s3, bucket: config.rawBucket }),
+      processed: new S3ObjectStore({ client: s3, bucket: config.processedBucket }),
+      quarantine: new S3ObjectStore({ client: s3, bucket: config.processedBucket, prefix: QUARANTINE_PREFIX }),
+    },
+    catalog: new AthenaCatalog({
+      client: athena,
+      workgroup: config.athenaWorkgroup,
+      database: config.glueDatabase,
+      // The template's workgroup enforces this same location; it matters only for a workgroup that does not.
+      outputLocation: `s3://${config.athenaResultsBucket}/athena/`,
+    }),
+    notifier: new SnsNotifier({ client: sns, topicArn: config.noticeTopicArn }),
+  };
+}

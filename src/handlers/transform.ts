@@ -1,0 +1,105 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
+import { parseContract } from '../pipeline/contract.js';
+import { checkContractSet } from '../pipeline/datasets.js';
+import { GluelessError } from '../pipeline/errors.js';
+import { ingestObject } from '../pipeline/ingest.js';
+import { sourceManifestKey } from '../pipeline/layout.js';
+import type { RunManifest } from '../pipeline/manifest.js';
+import { openAwsLake, type AwsLake } from './aws-lake.js';
+import { readConfig } from './config.js';
+import { bundledContracts } from './datasets.generated.js';
+import { logger, metrics, tracer } from './powertools.js';
+
+/** The S3 trigger: each raw object created becomes Parquet partitions, registered in Athena, then a notice on SNS. */
+
+export interface TransformSummary {
+  processed: Array<{ key: string; dataset: string; rowsWritten: number; rowsQuarantined: number; manifest: string }>;
+  /** Refused as a whole and kept in quarantine: a retry cannot help, so these do not fail the invocation. */
+  rejected: Array<{ key: string; dataset: string; reason: string; manifest: string }>;
+  skipped: Array<{ key: string; reason: string }>;
+}
+
+/** Some objects of an event failed; the others were processed. Thrown so async retries and the failure destination take over. */
+export class TransformFailedError extends GluelessError {}
+
+/** The event S3 sends once when a notification is configured; it names no object. */
+type S3TestEvent = { Event: 's3:TestEvent'; Records?: undefined };
+
+const contracts = checkContractSet(bundledContracts.map((c) => parseContract(c.yaml, c.file)));
+let cachedAws: AwsLake | undefined;
+
+/** Built on first use, so a bad environment fails the invocation with a one-line error naming the variable. */
+function awsLake(): AwsLake {
+  return (cachedAws ??= openAwsLake(readConfig()));
+}
+
+async function lambdaHandler(event: S3Event | S3TestEvent): Promise<TransformSummary> {
+  const summary: TransformSummary = { processed: [], rejected: [], skipped: [] };
+  const records = ('Event' in event && event.Event === 's3:TestEvent' ? undefined : event.Records) ?? [];
+  const failures: string[] = [];
+  for (const record of records) {
+    const aws = awsLake();
+    const key = objectKey(record);
+    try {
+      if (record.s3.bucket.name !== aws.rawBucket) {
+        throw new GluelessError(`event names bucket ${record.s3.bucket.name}, but RAW_BUCKET is ${aws.rawBucket}`);
+      }
+      const result = await ingestObject(key, { ...aws, contracts });
+      if (result.status === 'skipped') {
+        logger.info('object skipped', { key, reason: result.reason });
+        summary.skipped.push({ key, reason: result.reason });
+        continue;
+      }
+      const { manifest } = result;
+      const location = aws.lake.processed.locationOf(sourceManifestKey(manifest.table, key));
+      publishRunMetrics(manifest, result.status);
+      if (result.status === 'rejected') {
+        const rejected = { key, dataset: manifest.dataset, reason: manifest.rejectReason ?? '', manifest: location };
+        logger.warn('object rejected', rejected);
+        summary.rejected.push(rejected);
+        continue;
+      }
+      const { dataset, rowsRead, rowsWritten, rowsQuarantined } = manifest;
+      logger.info('object processed', { key, dataset, rowsRead, rowsWritten, rowsQuarantined, manifest: location });
+      summary.processed.push({ key, dataset, rowsWritten, rowsQuarantined, manifest: location });
+    } catch (error) {
+      logger.error('object failed', { key, error: error as Error });
+      failures.push(`${key} (${(error as Error).message})`);
+    }
+  }
+  metrics.addMetric('FilesSkipped', MetricUnit.Count, summary.skipped.length);
+  metrics.addMetric('FilesFailed', MetricUnit.Count, failures.length);
+  if (failures.length > 0) {
+    throw new TransformFailedError(`${failures.length} of ${records.length} objects failed: ${failures.join('; ')}`);
+  }
+  return summary;
+}
+
+/** S3 URL-encodes event keys, with `+` for a space. */
+function objectKey(record: S3EventRecord): string {
+  return decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+}
+
+/** One EMF record per file, so every metric carries the file's dataset as its dimension. */
+function publishRunMetrics(manifest: RunManifest, status: 'processed' | 'rejected'): void {
+  metrics.addDimension('dataset', manifest.dataset);
+  metrics.addMetric(status === 'processed' ? 'FilesProcessed' : 'FilesRejected', MetricUnit.Count, 1);
+  metrics.addMetric('RowsRead', MetricUnit.Count, manifest.rowsRead);
+  metrics.addMetric('RowsWritten', MetricUnit.Count, manifest.rowsWritten);
+  metrics.addMetric('RowsQuarantined', MetricUnit.Count, manifest.rowsQuarantined);
+  metrics.addMetric('BytesIn', MetricUnit.Bytes, manifest.bytesIn);
+  metrics.addMetric('BytesOut', MetricUnit.Bytes, manifest.bytesOut);
+  metrics.addMetric('PartitionsRegistered', MetricUnit.Count, manifest.partitions.length);
+  metrics.addMetric('DurationMs', MetricUnit.Milliseconds, manifest.durationMs);
+  metrics.publishStoredMetrics();
+}
+
+export const handler = middy(lambdaHandler)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(captureLambdaHandler(tracer));

@@ -1,0 +1,393 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { jest } from '@jest/globals';
+import {
+  AthenaClient,
+  CreateWorkGroupCommand,
+  GetQueryExecutionCommand,
+  ListQueryExecutionsCommand,
+} from '@aws-sdk/client-athena';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Context, S3Event } from 'aws-lambda';
+import { buildLambda, type LambdaBundle } from '../../scripts/build-lambda.js';
+import type { TransformSummary } from '../../src/handlers/transform.js';
+import { parseContract, type DatasetContract } from '../../src/pipeline/contract.js';
+import { addPartitionStatements, createTableStatement } from '../../src/pipeline/ddl.js';
+import { parquetKey, sourceManifestKey } from '../../src/pipeline/layout.js';
+import type { RunManifest } from '../../src/pipeline/manifest.js';
+import { startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { expectedRowsSql, sq } from '../support/oracle-sql.js';
+
+/**
+ * The transform function end to end against moto: S3 event in; Parquet, Athena DDL, an SNS notice and EMF metrics out.
+ * Runs once from source and once from the esbuild bundle SAM would deploy.
+ */
+
+const RAW = 'e2e-raw';
+const PROCESSED = 'e2e-processed';
+const RESULTS = 'e2e-athena-results';
+const WORKGROUP = 'e2e-workgroup';
+const DATABASE = 'e2e_lake';
+const SAMPLE = path.resolve('samples/sales_orders.csv');
+const SAMPLE_KEY = 'sales/orders/sales_orders.csv';
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:e2e-notices'; // moto's account and region
+
+type Handler = (event: unknown, context: Context) => Promise<TransformSummary>;
+
+let moto: Moto;
+let restoreMoto: () => void;
+let restoreEnv: () => void;
+let s3: S3Client;
+let sqs: SQSClient;
+let athena: AthenaClient;
+let queueUrl: string;
+let work: string;
+let contract: DatasetContract;
+let bundle: LambdaBundle | undefined;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  restoreMoto = useMotoEnv(moto.endpoint);
+  s3 = new S3Client({});
+  sqs = new SQSClient({});
+  athena = new AthenaClient({});
+  work = await mkdtemp(path.join(tmpdir(), 'glueless-e2e-'));
+  contract = parseContract(await readFile('datasets/sales_orders.yaml', 'utf8'), 'datasets/sales_orders.yaml');
+  // Before the handler is imported: Powertools reads its settings when it is created.
+  restoreEnv = setEnv({
+    RAW_BUCKET: RAW,
+    PROCESSED_BUCKET: PROCESSED,
+    ATHENA_RESULTS_BUCKET: RESULTS,
+    GLUE_DATABASE: DATABASE,
+    ATHENA_WORKGROUP: WORKGROUP,
+    NOTICE_TOPIC_ARN: TOPIC_ARN,
+    POWERTOOLS_SERVICE_NAME: 'glueless',
+    POWERTOOLS_METRICS_NAMESPACE: 'GluelessE2E',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    // Dev mode would switch metrics off.
+    POWERTOOLS_DEV: undefined,
+  });
+});
+
+afterAll(async () => {
+  for (const client of [s3, sqs, athena]) client?.destroy();
+  restoreEnv?.();
+  restoreMoto?.();
+  await moto?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  for (const bucket of [RAW, PROCESSED, RESULTS]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await athena.send(new CreateWorkGroupCommand({ Name: WORKGROUP }));
+  const sns = new SNSClient({});
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'e2e-notices' }));
+  ({ QueueUrl: queueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: 'e2e-watcher' }))) as { QueueUrl: string });
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
+  sns.destroy();
+  expect(TopicArn).toBe(TOPIC_ARN);
+});
+
+describe.each([
+  ['source', () => importHandler(path.resolve('src/handlers/transform.ts'))],
+  ['the esbuild bundle', async () => {
+    bundle = await buildLambda({ outdir: path.join(work, 'bundle') });
+    return importHandler(bundle.outfile);
+  }],
+])('transform handler from %s', (_from, loadHandler) => {
+  let handler: Handler;
+  beforeAll(async () => {
+    handler = await loadHandler();
+  });
+
+  it('turns an uploaded CSV into queryable Parquet, Athena DDL, a SUCCEEDED notice and EMF metrics', async () => {
+    await upload(SAMPLE_KEY, await readFile(SAMPLE));
+
+    const { result, stdout } = await capturingStdout(() => handler(s3Event(SAMPLE_KEY), lambdaContext()));
+
+    const manifestUri = `s3://${PROCESSED}/${sourceManifestKey('sales_orders', SAMPLE_KEY)}`;
+    expect(result).toEqual({
+      processed: [{ key: SAMPLE_KEY, dataset: 'sales_orders', rowsWritten: 2997, rowsQuarantined: 3, manifest: manifestUri }],
+      rejected: [],
+      skipped: [],
+    });
+    const manifest = JSON.parse(await download(sourceManifestKey('sales_orders', SAMPLE_KEY))) as RunManifest;
+
+    // Parquet at the partition keys the oracle's dates call for, rows equal to DuckDB's own reading of the CSV.
+    const oracle = await duck(`SELECT DISTINCT CAST(order_date AS VARCHAR) FROM (${expectedRowsSql(SAMPLE)}) ORDER BY 1`);
+    const dates = oracle.map((row) => String(row[0]));
+    expect(dates).toHaveLength(7);
+    const parquetKeys = dates.map((d) => parquetKey('sales_orders', `order_date=${d}/`, SAMPLE_KEY));
+    expect(await keysUnder(PROCESSED, 'tables/')).toEqual(parquetKeys);
+    expect(manifest.outputs.map((o) => o.key)).toEqual(parquetKeys);
+    const lakeDir = await mkdtemp(path.join(work, 'lake-'));
+    for (const key of parquetKeys) {
+      await mkdir(path.dirname(path.join(lakeDir, key)), { recursive: true });
+      await writeFile(path.join(lakeDir, key), await downloadBytes(key));
+    }
+    const parquet = `read_parquet(${sq(`${lakeDir}/tables/sales_orders/**/*.parquet`)}, hive_partitioning = true)`;
+    const expected = `(${expectedRowsSql(SAMPLE)})`;
+    const summary = (from: string) =>
+      `SELECT count(*)::VARCHAR, sum(total_amount)::VARCHAR, list(DISTINCT typeof(total_amount))::VARCHAR FROM ${from}`;
+    const perDate = (from: string) => `SELECT order_date::VARCHAR, count(*)::VARCHAR FROM ${from} GROUP BY 1 ORDER BY 1`;
+    expect(await duck(summary(parquet))).toEqual(await duck(summary(expected)));
+    expect((await duck(summary(parquet)))[0]![0]).toBe('2997');
+    expect(await duck(perDate(parquet))).toEqual(await duck(perDate(expected)));
+    const columns = 'order_id, customer_id, product, quantity, price, notes, total_amount, order_date::VARCHAR';
+    const difference = await duck(`SELECT count(*)::VARCHAR FROM (
+      (SELECT ${columns} FROM ${parquet} EXCEPT ALL SELECT ${columns} FROM ${expected})
+      UNION ALL (SELECT ${columns} FROM ${expected} EXCEPT ALL SELECT ${columns} FROM ${parquet}))`);
+    expect(difference).toEqual([['0']]);
+    expect(await keysUnder(PROCESSED, 'quarantine/')).toEqual([`quarantine/${manifest.quarantineFile}`]);
+
+    // Exactly the DDL ddl.ts builds: the table, then every partition.
+    const tableLocation = `s3://${PROCESSED}/tables/sales_orders/`;
+    const partitions = dates.map((d) => ({
+      values: [{ name: 'order_date', value: d }],
+      location: `${tableLocation}order_date=${d}/`,
+    }));
+    expect(await athenaStatements()).toEqual([
+      createTableStatement(contract, tableLocation, DATABASE),
+      ...addPartitionStatements(contract, partitions, DATABASE),
+    ]);
+
+    // The notice, with the attributes subscribers filter on, carrying the manifest.
+    const [notice] = await receiveNotices();
+    expect(notice!.attributes).toEqual({ status: 'SUCCEEDED', dataset: 'sales_orders' });
+    expect(notice!.message).toMatchObject({ status: 'SUCCEEDED', dataset: 'sales_orders', source: `s3://${RAW}/${SAMPLE_KEY}` });
+    expect(notice!.message.manifest).toEqual(manifest);
+
+    // Powertools EMF on stdout: one record for the file, dimensioned by dataset.
+    const emf = emfRecords(stdout).find((r) => r.RowsRead !== undefined)!;
+    expect(emf).toBeDefined();
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('GluelessE2E');
+    expect(emf._aws.CloudWatchMetrics[0].Dimensions.flat()).toEqual(expect.arrayContaining(['service', 'dataset']));
+    expect(emf).toMatchObject({
+      dataset: 'sales_orders',
+      service: 'glueless',
+      FilesProcessed: 1,
+      RowsRead: 3000,
+      RowsWritten: 2997,
+      RowsQuarantined: 3,
+      BytesIn: (await readFile(SAMPLE)).byteLength,
+      BytesOut: manifest.bytesOut,
+      PartitionsRegistered: 7,
+      DurationMs: manifest.durationMs,
+    });
+    const names = emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string; Unit: string }) => `${m.Name}:${m.Unit}`);
+    expect(names).toEqual(expect.arrayContaining(['BytesIn:Bytes', 'DurationMs:Milliseconds', 'RowsRead:Count']));
+    expect(emfRecords(stdout).find((r) => r.FilesFailed !== undefined)).toMatchObject({ FilesFailed: 0, FilesSkipped: 0 });
+  });
+});
+
+describe('the Lambda bundle', () => {
+  it('is one ESM file at the artifact root, as sam build lays it out, without DuckDB, CLI or local-lake code', () => {
+    expect(path.basename(bundle!.outfile)).toBe('transform.mjs');
+    expect(bundle!.inputs).toContain('src/handlers/transform.ts');
+    expect(bundle!.inputs.some((file) => file.includes('node_modules/@aws-sdk/lib-storage/'))).toBe(true);
+    const unwanted = bundle!.inputs.filter((file) => /@duckdb|commander|cli-table3|src\/cli\/|src\/adapters\/local\//.test(file));
+    expect(unwanted).toEqual([]);
+  });
+});
+
+describe('transform handler, edge cases', () => {
+  let handler: Handler;
+  beforeAll(async () => {
+    handler = await importHandler(path.resolve('src/handlers/transform.ts'));
+  });
+
+  it('skips an object under no dataset prefix without failing, registering or notifying', async () => {
+    const event = await sampleEvent('events/s3-put-unknown-prefix.json');
+    const { result } = await capturingStdout(() => handler(event, lambdaContext()));
+    expect(result.processed).toEqual([]);
+    expect(result.skipped).toEqual([{ key: 'misc/readme.txt', reason: expect.stringContaining('misc/readme.txt') }]);
+    expect(await athenaStatements()).toEqual([]);
+    expect(await receiveNotices()).toEqual([]);
+  });
+
+  it('decodes a URL-encoded key with spaces', async () => {
+    const event = await sampleEvent('events/s3-put-key-with-spaces.json');
+    const key = 'sales/orders/2024 Q1 orders(1).csv';
+    await upload(key, await readFile(SAMPLE));
+    const { result } = await capturingStdout(() => handler(event, lambdaContext()));
+    expect(result.processed.map((p) => [p.key, p.rowsWritten])).toEqual([[key, 2997]]);
+    expect(await keysUnder(PROCESSED, 'tables/')).toContain(parquetKey('sales_orders', 'order_date=2024-03-04/', key));
+  });
+
+  it('processes every record, publishes FAILED for the one that broke, then rejects naming its key', async () => {
+    const event = await sampleEvent('events/s3-put-multi-record.json');
+    await upload(SAMPLE_KEY, await readFile(SAMPLE)); // the second record's object was never uploaded
+    const missing = 'sales/orders/sales_orders_2024-04-01.csv';
+
+    const { error } = await capturingStdout(() => handler(event, lambdaContext()));
+
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^1 of 2 objects failed: sales\/orders\/sales_orders_2024-04-01\.csv \(object not found/);
+    const notices = await receiveNotices();
+    expect(notices.map((n) => n.attributes)).toEqual([
+      { status: 'SUCCEEDED', dataset: 'sales_orders' },
+      { status: 'FAILED', dataset: 'sales_orders' },
+    ]);
+    expect(notices[1]!.message).toMatchObject({ source: `s3://${RAW}/${missing}`, error: expect.stringContaining(missing) });
+  });
+
+  it('keeps a file refused as a whole in quarantine and does not fail (a retry cannot help)', async () => {
+    const key = 'sales/orders/not_orders.csv';
+    await upload(key, 'something,else\n1,2\n');
+    const { result } = await capturingStdout(() => handler(s3Event(key), lambdaContext()));
+    expect(result.rejected).toEqual([
+      { key, dataset: 'sales_orders', reason: expect.stringContaining(key), manifest: expect.stringMatching(/^s3:\/\//) },
+    ]);
+    expect((await receiveNotices()).map((n) => n.attributes.status)).toEqual(['REJECTED']);
+  });
+
+  it('answers the S3 test event without touching anything', async () => {
+    const event = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2024-04-02T09:00:00.000Z', Bucket: RAW };
+    const { result } = await capturingStdout(() => handler(event, lambdaContext()));
+    expect(result).toEqual({ processed: [], rejected: [], skipped: [] });
+  });
+});
+
+// ---------------------------------------------------------------- helpers
+
+async function importHandler(file: string): Promise<Handler> {
+  return ((await import(pathToFileURL(file).href)) as { handler: Handler }).handler;
+}
+
+/** Runs `fn` with stdout captured, where Powertools writes its JSON logs and EMF metrics (stderr is silenced). */
+async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ result: T; error?: unknown; stdout: string }> {
+  const chunks: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { result: await fn(), stdout: chunks.join('') };
+  } catch (error) {
+    return { result: undefined as T, error, stdout: chunks.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+function emfRecords(stdout: string): Array<Record<string, any>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, any>)
+    .filter((record) => record._aws?.CloudWatchMetrics);
+}
+
+function s3Event(key: string, bucket = RAW): S3Event {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/') } },
+      },
+    ],
+  } as unknown as S3Event;
+}
+
+/** A sample event from events/, pointed at the test's raw bucket. */
+async function sampleEvent(file: string): Promise<S3Event> {
+  const event = JSON.parse(await readFile(file, 'utf8')) as S3Event;
+  for (const record of event.Records) {
+    record.s3.bucket.name = RAW;
+    record.s3.bucket.arn = `arn:aws:s3:::${RAW}`;
+  }
+  return event;
+}
+
+function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'TransformFunction',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:TransformFunction',
+    memoryLimitInMB: '1769',
+    awsRequestId: 'e2e-request',
+    logGroupName: '/aws/lambda/TransformFunction',
+    logStreamName: 'e2e',
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+function setEnv(values: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const apply = (entries: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(entries)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(values);
+  return () => apply(previous);
+}
+
+async function upload(key: string, body: Uint8Array | string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: RAW, Key: key, Body: body }));
+}
+
+async function downloadBytes(key: string, bucket = PROCESSED): Promise<Uint8Array> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Body!.transformToByteArray();
+}
+
+async function download(key: string, bucket = PROCESSED): Promise<string> {
+  return Buffer.from(await downloadBytes(key, bucket)).toString('utf8');
+}
+
+async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return Contents.map((o) => o.Key!).sort();
+}
+
+/** The statements Athena received, oldest first. */
+async function athenaStatements(): Promise<string[]> {
+  const { QueryExecutionIds = [] } = await athena.send(new ListQueryExecutionsCommand({ WorkGroup: WORKGROUP }));
+  const statements = [];
+  for (const id of QueryExecutionIds) {
+    const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+    statements.push(QueryExecution!.Query!);
+  }
+  return statements;
+}
+
+async function receiveNotices(): Promise<Array<{ attributes: Record<string, string>; message: Record<string, any> }>> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+  );
+  return Messages.map((m) => {
+    const envelope = JSON.parse(m.Body!) as { Message: string; MessageAttributes: Record<string, { Value: string }> };
+    return {
+      attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes).map(([k, v]) => [k, v.Value])),
+      message: JSON.parse(envelope.Message) as Record<string, any>,
+    };
+  });
+}
+
+async function duck(sql: string): Promise<unknown[][]> {
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowsJS();
+  } finally {
+    connection.closeSync();
+  }
+}
