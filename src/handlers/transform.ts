@@ -3,13 +3,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { S3Event, S3EventRecord } from 'aws-lambda';
+import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { parseContract } from '../pipeline/contract.js';
 import { checkContractSet } from '../pipeline/datasets.js';
 import { GluelessError } from '../pipeline/errors.js';
 import { ingestObject } from '../pipeline/ingest.js';
 import { sourceManifestKey } from '../pipeline/layout.js';
 import type { RunManifest } from '../pipeline/manifest.js';
+import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake, type RetryPolicy } from '../pipeline/retry.js';
 import { openAwsLake, type AwsLake } from './aws-lake.js';
 import { readConfig } from './config.js';
 import { bundledContracts } from './datasets.generated.js';
@@ -38,7 +39,7 @@ function awsLake(): AwsLake {
   return (cachedAws ??= openAwsLake(readConfig()));
 }
 
-async function lambdaHandler(event: S3Event | S3TestEvent): Promise<TransformSummary> {
+async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Promise<TransformSummary> {
   const summary: TransformSummary = { processed: [], rejected: [], skipped: [] };
   const records = ('Event' in event && event.Event === 's3:TestEvent' ? undefined : event.Records) ?? [];
   const failures: string[] = [];
@@ -49,7 +50,7 @@ async function lambdaHandler(event: S3Event | S3TestEvent): Promise<TransformSum
       if (record.s3.bucket.name !== aws.rawBucket) {
         throw new GluelessError(`event names bucket ${record.s3.bucket.name}, but RAW_BUCKET is ${aws.rawBucket}`);
       }
-      const result = await ingestObject(key, { ...aws, contracts });
+      const result = await ingestObject(key, { ...withRetries(aws, context), contracts });
       if (result.status === 'skipped') {
         logger.info('object skipped', { key, reason: result.reason });
         summary.skipped.push({ key, reason: result.reason });
@@ -78,6 +79,16 @@ async function lambdaHandler(event: S3Event | S3TestEvent): Promise<TransformSum
     throw new TransformFailedError(`${failures.length} of ${records.length} objects failed: ${failures.join('; ')}`);
   }
   return summary;
+}
+
+/** S3 SlowDown / 5xx and Athena throttling are retried with jittered backoff, within the invocation's remaining time. */
+function withRetries(aws: AwsLake, context: Context): Pick<AwsLake, 'lake' | 'catalog' | 'notifier'> {
+  const policy: RetryPolicy = {
+    ...DEFAULT_RETRY_POLICY,
+    remainingMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
+    onRetry: (error, attempt, delayMs) => logger.warn('retrying after a transient AWS error', { attempt, delayMs, error: (error as Error).name }),
+  };
+  return { lake: retryingLake(aws.lake, policy), catalog: retryingCatalog(aws.catalog, policy), notifier: aws.notifier };
 }
 
 /** S3 URL-encodes event keys, with `+` for a space. */

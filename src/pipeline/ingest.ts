@@ -1,5 +1,6 @@
 import type { DatasetContract } from './contract.js';
 import { contractForKey } from './datasets.js';
+import { ObjectNotFoundError } from './errors.js';
 import { tablePrefix } from './layout.js';
 import type { RunManifest } from './manifest.js';
 import { parsePartitionPath } from './partition.js';
@@ -44,6 +45,10 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
     await deps.notifier.publish({ status: 'SUCCEEDED', dataset: contract.name, source, manifest });
     return { status: 'processed', manifest };
   } catch (error) {
+    if (error instanceof ObjectNotFoundError && error.key === rawKey) {
+      // Deleted between the event and the read: nothing to convert, and retrying cannot bring it back.
+      return { status: 'skipped', reason: `${rawKey} no longer exists (deleted before it was read)` };
+    }
     // The run's own error is what matters: a notice that cannot be sent must not replace it.
     await deps.notifier
       .publish({ status: 'FAILED', dataset: contract.name, source, error: (error as Error).message })

@@ -221,21 +221,36 @@ describe('transform handler, edge cases', () => {
     expect(await keysUnder(PROCESSED, 'tables/')).toContain(parquetKey('sales_orders', 'order_date=2024-03-04/', key));
   });
 
-  it('processes every record, publishes FAILED for the one that broke, then rejects naming its key', async () => {
+  it('processes every record, then rejects naming the one that broke', async () => {
     const event = await sampleEvent('events/s3-put-multi-record.json');
-    await upload(SAMPLE_KEY, await readFile(SAMPLE)); // the second record's object was never uploaded
-    const missing = 'sales/orders/sales_orders_2024-04-01.csv';
+    const second = 'sales/orders/sales_orders_2024-04-01.csv';
+    await upload(SAMPLE_KEY, await readFile(SAMPLE));
+    await upload(second, await readFile(SAMPLE));
+    event.Records[1]!.s3.bucket.name = 'some-other-bucket'; // not the raw bucket this function serves
 
     const { error } = await capturingStdout(() => handler(event, lambdaContext()));
 
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/^1 of 2 objects failed: sales\/orders\/sales_orders_2024-04-01\.csv \(object not found/);
+    expect((error as Error).message).toMatch(/^1 of 2 objects failed: sales\/orders\/sales_orders_2024-04-01\.csv \(event names bucket some-other-bucket/);
     const notices = await receiveNotices();
-    expect(notices.map((n) => n.attributes)).toEqual([
-      { status: 'SUCCEEDED', dataset: 'sales_orders' },
-      { status: 'FAILED', dataset: 'sales_orders' },
-    ]);
-    expect(notices[1]!.message).toMatchObject({ source: `s3://${RAW}/${missing}`, error: expect.stringContaining(missing) });
+    expect(notices.map((n) => n.attributes)).toEqual([{ status: 'SUCCEEDED', dataset: 'sales_orders' }]);
+  });
+
+  it('skips an object deleted before it was read: logged, no notice, no retry', async () => {
+    const event = await sampleEvent('events/s3-put-multi-record.json');
+    event.Records = [event.Records[1]!]; // its object was never uploaded
+    const { result, error } = await capturingStdout(() => handler(event, lambdaContext()));
+    expect(error).toBeUndefined();
+    expect(result.skipped).toEqual([{ key: 'sales/orders/sales_orders_2024-04-01.csv', reason: expect.stringMatching(/no longer exists/) }]);
+    expect(await receiveNotices()).toEqual([]);
+  });
+
+  it('ignores the s3:TestEvent S3 sends when a notification is configured', async () => {
+    const { result, error } = await capturingStdout(() =>
+      handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2024-03-01T00:00:00.000Z', Bucket: RAW }, lambdaContext()),
+    );
+    expect(error).toBeUndefined();
+    expect(result).toEqual({ processed: [], rejected: [], skipped: [] });
   });
 
   it('keeps a file refused as a whole in quarantine and does not fail (a retry cannot help)', async () => {

@@ -33,11 +33,11 @@ export class DuckDbCatalog implements Catalog {
       partitionKeys: partitionKeys(contract).map((k) => ({ name: k.name, type: typeName(k.type) })),
     };
     return this.withConnection(async (connection) => {
-      await connection.run(
+      const inserted = await connection.run(
         'INSERT INTO glueless_tables VALUES ($name, $location, $definition) ON CONFLICT (name) DO NOTHING',
         { name: record.name, location, definition: JSON.stringify(record) },
       );
-      await refreshView(connection, contract.name);
+      if (inserted.rowsChanged > 0) await refreshView(connection, contract.name);
     });
   }
 
@@ -58,14 +58,17 @@ export class DuckDbCatalog implements Catalog {
 
   addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void> {
     return this.withConnection(async (connection) => {
+      let added = 0;
       for (const partition of partitions) {
         const spec = partition.values.map((v) => `${v.name}=${v.value}`).join('/');
-        await connection.run(
+        const inserted = await connection.run(
           'INSERT INTO glueless_partitions VALUES ($table, $spec, $location) ON CONFLICT (table_name, spec) DO NOTHING',
           { table: contract.name, spec, location: partition.location },
         );
+        added += inserted.rowsChanged;
       }
-      await refreshView(connection, contract.name);
+      // Views are rebuilt before every query too (files land in registered partitions); here only when they grew.
+      if (added > 0) await refreshView(connection, contract.name);
     });
   }
 
