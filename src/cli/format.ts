@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { format as formatCsvRow } from 'fast-csv';
+import { format as formatCsvRow } from '@fast-csv/format';
 import type { QueryResult } from '../adapters/local/duckdb-query.js';
 
 /** Query results as analysts read them: an aligned table, CSV or JSON. */

@@ -4,7 +4,6 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
-import { parseContract } from '../pipeline/contract.js';
 import { checkContractSet } from '../pipeline/datasets.js';
 import { GluelessError } from '../pipeline/errors.js';
 import { ingestObject } from '../pipeline/ingest.js';
@@ -31,7 +30,7 @@ export class TransformFailedError extends GluelessError {}
 /** The event S3 sends once when a notification is configured; it names no object. */
 type S3TestEvent = { Event: 's3:TestEvent'; Records?: undefined };
 
-const contracts = checkContractSet(bundledContracts.map((c) => parseContract(c.yaml, c.file)));
+const contracts = checkContractSet(bundledContracts);
 let cachedAws: AwsLake | undefined;
 
 /** Built on first use, so a bad environment fails the invocation with a one-line error naming the variable. */

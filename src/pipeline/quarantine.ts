@@ -1,4 +1,4 @@
-import { format, type CsvFormatterStream } from 'fast-csv';
+import { format, type CsvFormatterStream } from '@fast-csv/format';
 import type { ObjectSink, ObjectStore } from './ports.js';
 import type { RowRejection } from './typed-row.js';
 

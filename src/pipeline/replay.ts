@@ -1,4 +1,4 @@
-import { format } from 'fast-csv';
+import { format } from '@fast-csv/format';
 import { readCsvRecords } from './csv.js';
 import { InputFileError } from './errors.js';
 import { QUARANTINE_COLUMNS } from './quarantine.js';

@@ -192,7 +192,7 @@ describe('the Lambda bundle', () => {
     expect(path.basename(bundle!.outfile)).toBe('transform.mjs');
     expect(bundle!.inputs).toContain('src/handlers/transform.ts');
     expect(bundle!.inputs.some((file) => file.includes('node_modules/@aws-sdk/lib-storage/'))).toBe(true);
-    const unwanted = bundle!.inputs.filter((file) => /@duckdb|commander|cli-table3|src\/cli\/|src\/adapters\/local\//.test(file));
+    const unwanted = bundle!.inputs.filter((file) => /@duckdb|commander|cli-table3|node_modules\/(zod|yaml)\/|src\/cli\/|src\/adapters\/local\//.test(file));
     expect(unwanted).toEqual([]);
   });
 });
