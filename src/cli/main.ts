@@ -26,9 +26,10 @@ program
   .description("land files in the raw zone under their dataset's prefix and process them as the S3 trigger does")
   .argument('<file...>', 'CSV files')
   .option('--dataset <name>', 'dataset contract to use (needed when several are defined)')
-  .action(async (files: string[], options: { dataset?: string }) => {
+  .option('--concurrency <n>', 'files processed at the same time', (v) => Math.max(1, Number.parseInt(v, 10) || 1), 4)
+  .action(async (files: string[], options: { dataset?: string; concurrency: number }) => {
     const context = await openContext(globals());
-    await ingestFiles(files, options.dataset, context, print);
+    await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency });
   });
 
 program

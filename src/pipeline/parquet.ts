@@ -55,28 +55,109 @@ function schemaElement({ name, type, required }: FileColumn): SchemaElement {
   }
 }
 
+/**
+ * The encoding for a column chunk whose values mostly differ (ids, amounts, free text): delta-packed for integers —
+ * increasing ids shrink to a few bits a value — and PLAIN for the rest, instead of building a dictionary only to throw
+ * it away. Undefined, and the writer's own dictionary-or-plain choice, where values repeat.
+ */
+export function encodingFor(column: FileColumn, values: unknown[]): 'DELTA_BINARY_PACKED' | 'PLAIN' | undefined {
+  const sampleSize = Math.min(values.length, 1024);
+  if (sampleSize < 64) return undefined;
+  const step = values.length / sampleSize;
+  const seen = new Set<unknown>();
+  for (let i = 0; i < sampleSize; i++) seen.add(values[Math.floor(i * step)]);
+  if (seen.size <= sampleSize / 2) return undefined;
+  const physical = schemaElement(column).type;
+  return physical === 'INT32' || physical === 'INT64' ? 'DELTA_BINARY_PACKED' : physical === 'BOOLEAN' ? undefined : 'PLAIN';
+}
+
 /** Bytes of a two's-complement integer that holds every value of `precision` decimal digits. */
 function decimalByteLength(precision: number): number {
   return Math.ceil((Math.log2(10) * precision + 1) / 8);
 }
 
-/** A ByteWriter that hands its bytes to a sink at every row group, so a file is never whole in memory. */
+/**
+ * UTF-8 bytes of string values, encoded once per distinct value while a column repeats itself: the Parquet writer then
+ * neither encodes every row again nor keeps a string per row, and its dictionary finds repeats by identity. A column
+ * whose values rarely repeat (ids, free text) stops caching after a few thousand values and just encodes.
+ */
+export class Utf8Values {
+  private cache = new Map<string, Uint8Array>();
+  private lookups = 0;
+  private misses = 0;
+  private caching = true;
+
+  bytes(text: string): Uint8Array {
+    if (!this.caching) return Buffer.from(text, 'utf8');
+    const cached = this.cache.get(text);
+    this.lookups++;
+    if (cached !== undefined) return cached;
+    const bytes = Buffer.from(text, 'utf8');
+    this.misses++;
+    if (this.cache.size >= UTF8_CACHE_ENTRIES) this.cache.clear();
+    this.cache.set(text, bytes);
+    if (this.lookups === UTF8_CACHE_PROBE && this.misses > UTF8_CACHE_PROBE / 2) {
+      this.caching = false;
+      this.cache.clear();
+    }
+    return bytes;
+  }
+}
+
+const UTF8_CACHE_ENTRIES = 50_000;
+const UTF8_CACHE_PROBE = 4096;
+
+/**
+ * Bytes of one file on their way to the store. They are held in memory until there is a sizeable amount (or the file
+ * is complete), and only then is the object opened: a run touching thousands of small partitions keeps at most the
+ * big ones open as streaming uploads, and writes each small one in a single put at the end.
+ */
 class SinkByteWriter extends ByteWriter {
-  constructor(private readonly sink: ObjectSink) {
-    super(64 * 1024);
+  private sink?: ObjectSink;
+
+  constructor(private readonly open: () => Promise<ObjectSink>) {
+    super(16 * 1024);
+  }
+
+  get pendingBytes(): number {
+    return this.index;
   }
 
   flush(): Promise<void> | undefined {
-    if (this.index === 0) return undefined;
-    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
-    this.index = 0;
-    return this.sink.write(chunk);
+    if (this.index === 0 || (!this.sink && this.index < OPEN_SINK_AT)) return undefined;
+    return this.drain();
   }
 
   async finish(): Promise<void> {
-    await this.flush();
+    await this.drain();
+  }
+
+  /** Sends every held byte to the sink, opening it first if needed. */
+  async drain(): Promise<void> {
+    this.sink ??= await this.open();
+    if (this.index === 0) return;
+    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
+    this.index = 0;
+    if (this.buffer.byteLength > OPEN_SINK_AT) {
+      // Give back the room a large row group needed.
+      this.buffer = new ArrayBuffer(64 * 1024);
+      this.view = new DataView(this.buffer);
+    }
+    await this.sink.write(chunk);
+  }
+
+  async close(): Promise<number> {
+    await this.drain();
+    return this.sink!.close();
+  }
+
+  async abort(): Promise<void> {
+    await this.sink?.abort();
   }
 }
+
+/** A file's bytes go out to its object once this many are held. */
+const OPEN_SINK_AT = 1024 * 1024;
 
 /** One Parquet file being written: row groups go out as they come; `close` writes the footer and completes the object. */
 export class ParquetFileWriter {
@@ -84,11 +165,12 @@ export class ParquetFileWriter {
   private readonly bytes: SinkByteWriter;
   private rows = 0;
 
+  /** @param sink the object to write, or how to open it when the first bytes are ready to go out */
   constructor(
     private readonly columns: FileColumn[],
-    private readonly sink: ObjectSink,
+    sink: ObjectSink | (() => Promise<ObjectSink>),
   ) {
-    this.bytes = new SinkByteWriter(sink);
+    this.bytes = new SinkByteWriter(typeof sink === 'function' ? sink : () => Promise.resolve(sink));
     this.writer = new ParquetWriter({
       writer: this.bytes,
       schema: parquetSchema(columns),
@@ -101,21 +183,38 @@ export class ParquetFileWriter {
     return this.rows;
   }
 
-  /** Writes the arrays as exactly one row group. */
+  /** Encoded bytes held in memory, not yet sent to the object. */
+  get pendingBytes(): number {
+    return this.bytes.pendingBytes;
+  }
+
+  /**
+   * Writes the arrays as exactly one row group. String columns may hold UTF-8 bytes (see Utf8Values) instead of
+   * strings.
+   */
   async writeRowGroup(data: ColumnArrays, rowCount: number): Promise<void> {
     if (rowCount === 0) return;
-    const columnData = this.columns.map((column, index) => ({ name: column.name, data: data[index] as never[] }));
+    const columnData = this.columns.map((column, index) => ({
+      name: column.name,
+      data: data[index] as never[],
+      encoding: encodingFor(column, data[index]!),
+    }));
     await this.writer.write({ columnData, rowGroupSize: rowCount });
     this.rows += rowCount;
+  }
+
+  /** Sends the bytes held in memory to the object now (opening it), e.g. to bound memory across many files. */
+  drain(): Promise<void> {
+    return this.bytes.drain();
   }
 
   /** Footer, then the object is complete; resolves with the file's size in bytes. */
   async close(): Promise<number> {
     await this.writer.finish();
-    return this.sink.close();
+    return this.bytes.close();
   }
 
   abort(): Promise<void> {
-    return this.sink.abort();
+    return this.bytes.abort();
   }
 }

@@ -10,39 +10,52 @@ import { formatBytes } from '../format.js';
 
 /**
  * `glueless ingest <file…>`: land each file in the raw zone under its dataset's prefix, then process that raw object
- * exactly as the S3 trigger does. A file that cannot be processed is taken out of the raw zone again, so a failed
- * ingest leaves the lake as it was.
+ * exactly as the S3 trigger does, `concurrency` files at a time. Every file is attempted; then, if any failed, one error
+ * names them all. A file refused as a whole is taken out of the raw zone again (it is kept in quarantine with its
+ * reason), so the raw zone holds only what was accepted.
  */
 export async function ingestFiles(
   files: string[],
   datasetName: string | undefined,
   context: { local: LocalLake; contracts: DatasetContract[] },
   print: (line: string) => void,
+  options: { concurrency?: number } = {},
 ): Promise<RunManifest[]> {
   const contract = pickContract(context.contracts, datasetName);
-  const manifests: RunManifest[] = [];
-  for (const file of files) {
-    const size = await fileSize(file);
-    const rawKey = `${contract.prefix}${path.basename(file)}`;
-    const { raw } = context.local.lake;
-    const existed = (await raw.list(rawKey)).some((o) => o.key === rawKey);
-    const sink = await raw.openSink(rawKey);
-    for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
-    await sink.close();
-    try {
-      const result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
-      if (result.status === 'skipped') throw new GluelessError(result.reason);
-      if (result.status === 'rejected') {
-        throw new GluelessError(`${result.manifest.rejectReason} (file kept in quarantine/${result.manifest.quarantineFile})`);
+  const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
+  const manifests: Array<RunManifest | undefined> = new Array(files.length);
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < files.length; index = next++) {
+      try {
+        manifests[index] = await ingestFile(files[index]!, contract, context);
+        print(summarize(files[index]!, sizes[index]!, manifests[index]!));
+      } catch (error) {
+        failures.push(files.length === 1 ? (error as Error).message : `${files[index]}: ${(error as Error).message}`);
       }
-      manifests.push(result.manifest);
-      print(summarize(file, size, result.manifest));
-    } catch (error) {
-      if (!existed) await raw.delete([rawKey]);
-      throw error;
     }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, files.length)) }, worker));
+  if (failures.length === 1 && files.length === 1) throw new GluelessError(failures[0]!);
+  if (failures.length > 0) throw new GluelessError(`${failures.length} of ${files.length} files failed: ${failures.join('; ')}`);
+  return manifests as RunManifest[];
+}
+
+async function ingestFile(file: string, contract: DatasetContract, context: { local: LocalLake }): Promise<RunManifest> {
+  const rawKey = `${contract.prefix}${path.basename(file)}`;
+  const { raw } = context.local.lake;
+  const existed = (await raw.list(rawKey)).some((o) => o.key === rawKey);
+  const sink = await raw.openSink(rawKey);
+  for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
+  await sink.close();
+  const result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
+  if (result.status === 'skipped') throw new GluelessError(result.reason);
+  if (result.status === 'rejected') {
+    if (!existed) await raw.delete([rawKey]);
+    throw new GluelessError(`${result.manifest.rejectReason} (file kept in quarantine/${result.manifest.quarantineFile})`);
   }
-  return manifests;
+  return result.manifest;
 }
 
 function pickContract(contracts: DatasetContract[], name: string | undefined): DatasetContract {
