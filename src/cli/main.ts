@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { listTables, runQuery } from '../adapters/local/duckdb-query.js';
 import { GluelessError } from '../pipeline/errors.js';
 import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
@@ -8,6 +8,7 @@ import { runDemo } from './commands/demo.js';
 import { renderResult, renderTable, type OutputFormat } from './format.js';
 import { printDdl } from './commands/ddl.js';
 import { invokeFunction } from './commands/invoke.js';
+import { redrive } from './commands/redrive.js';
 
 /** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
 
@@ -79,6 +80,19 @@ program
   .option('--env-vars <file>', 'environment overrides, sam local format: { "<Function>": { "NAME": "value" } }')
   .action(async (event: string, options: { function: string; template: string; envVars?: string }) => {
     await invokeFunction(event, options, print);
+  });
+
+program
+  .command('redrive')
+  .description("re-process events that failed after every retry: the failure queue (--queue-url), else the lake's failed/ folder")
+  .option('--queue-url <url>', 'FailedEventsQueue URL (stack output FailedEventsQueueUrl); redrives on AWS')
+  .option('--env-vars <file>', 'function environment for --queue-url, sam local format: { "TransformFunction": { "NAME": "value" } }')
+  .option('--limit <n>', 'redrive at most n events', (v: string) => {
+    if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError('a positive whole number');
+    return Number(v);
+  })
+  .action(async (options: { queueUrl?: string; envVars?: string; limit?: number }) => {
+    await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print);
   });
 
 program

@@ -33,10 +33,10 @@ export async function inferContract(file: string, options: InferCommandOptions =
   }
 
   const dialect = sniffDialect(...(await readHead(file)));
+  const guess = await inferTable(createReadStream(file), { fileName: file, dialect, sampleRows: options.sampleRows });
   if (!dialect.hasHeader) {
     throw new GluelessError(`${file}: the first row looks like data, not a header; glueless needs a header row naming the columns`);
   }
-  const guess = await inferTable(createReadStream(file), { fileName: file, dialect, sampleRows: options.sampleRows });
   const yaml = renderContractYaml(guess, { name, prefix, fileName: path.basename(file), dialect });
   // What infer prints must be what ingest accepts; a contract that does not parse is a bug here, not the user's.
   parseContract(yaml, `${name}.yaml (inferred)`);

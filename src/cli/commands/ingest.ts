@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { ingestObject } from '../../pipeline/ingest.js';
+import { ingestObject, type IngestResult } from '../../pipeline/ingest.js';
+import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../adapters/local/failed-event-folder.js';
+import { failureRecordFor } from '../../pipeline/failed-events.js';
 import type { DatasetContract } from '../../pipeline/contract.js';
 import { GluelessError } from '../../pipeline/errors.js';
 import type { RunManifest } from '../../pipeline/manifest.js';
@@ -49,7 +51,14 @@ async function ingestFile(file: string, contract: DatasetContract, context: { lo
   const sink = await raw.openSink(rawKey);
   for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
   await sink.close();
-  const result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
+  let result: IngestResult;
+  try {
+    result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
+  } catch (error) {
+    // Kept for `glueless redrive`, as the Lambda's failure destination keeps the event on AWS.
+    await FailedEventFolder.inLake(context.local.root).record(failureRecordFor(rawKey, LOCAL_RAW_BUCKET, error));
+    throw error;
+  }
   if (result.status === 'skipped') throw new GluelessError(result.reason);
   if (result.status === 'rejected') {
     if (!existed) await raw.delete([rawKey]);
