@@ -14,7 +14,7 @@ describe('README', () => {
   it('gives the two set-up commands the project really has', async () => {
     const readme = await readFile('README.md', 'utf8');
     const scripts = JSON.parse(await readFile('package.json', 'utf8')).scripts;
-    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toContain('npm install && npm start');
     expect(readme).toContain('npm test');
     expect(scripts.start).toBeDefined();
     expect(await readFile('.ci/run', 'utf8')).toContain('npm test');
