@@ -18,7 +18,11 @@ function randomText(next: () => number): string {
   return text;
 }
 
-function reference(text: string): Array<[number, string[]]> | 'error' {
+/**
+ * csv-parse in strict mode. One deliberate difference is left out of the comparison: a quote inside an unquoted field
+ * (`ab"c`) is kept as a character by the scanner (as DuckDB and Python read it) and refused by strict csv-parse.
+ */
+function reference(text: string): Array<[number, string[]]> | 'error' | 'skip' {
   try {
     const rows = parse(text, {
       delimiter: ',', quote: '"', escape: '"', bom: true, info: true, relax_column_count: true, skip_empty_lines: true,
@@ -32,8 +36,8 @@ function reference(text: string): Array<[number, string[]]> | 'error' {
       previousEmpty = info.empty_lines;
       return [line, record];
     });
-  } catch {
-    return 'error';
+  } catch (error) {
+    return (error as { code?: string }).code === 'INVALID_OPENING_QUOTE' ? 'skip' : 'error';
   }
 }
 
@@ -61,9 +65,14 @@ let seed = 7;
 const next = () => ((seed = (seed * 48271) % 2147483647) - 1) / 2147483646;
 const iterations = Number(process.argv[2] ?? 20000);
 let failures = 0;
+let skipped = 0;
 for (let i = 0; i < iterations; i++) {
   const text = randomText(next);
   let [expected, actual] = [reference(text), await scanned(text, next)];
+  if (expected === 'skip') {
+    skipped++;
+    continue;
+  }
   // csv-parse counts a CRLF inside a quoted field as two lines; the scanner counts it as one, as an editor does.
   // With a CR in the text, compare the records only.
   if (text.includes('\r') && expected !== 'error' && actual !== 'error') {
@@ -73,5 +82,5 @@ for (let i = 0; i < iterations; i++) {
     if (++failures <= 10) console.log(JSON.stringify(text), '\n  csv-parse:', JSON.stringify(expected), '\n  scanner:  ', JSON.stringify(actual));
   }
 }
-console.log(`${iterations} inputs, ${failures} differences`);
+console.log(`${iterations} inputs, ${failures} differences (${skipped} with a quote inside an unquoted field not compared)`);
 process.exitCode = failures > 0 ? 1 : 0;

@@ -9,6 +9,7 @@ import { renderResult, renderTable, type OutputFormat } from './format.js';
 import { printDdl } from './commands/ddl.js';
 import { invokeFunction } from './commands/invoke.js';
 import { redrive } from './commands/redrive.js';
+import { inferContract } from './commands/infer.js';
 
 /** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
 
@@ -59,6 +60,17 @@ program
     const { local } = await openContext(globals());
     const tables = await listTables(local.catalog);
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
+  });
+
+program
+  .command('infer')
+  .description('sniff a CSV file and print a dataset contract (YAML) that ingest accepts unchanged: review it, save it as datasets/<name>.yaml')
+  .argument('<file>', 'CSV file')
+  .option('--name <name>', 'table name (default: the file name in snake_case)')
+  .option('--prefix <prefix>', 'raw key prefix the dataset owns (default: <name>/)')
+  .option('--sample-rows <n>', 'data rows to infer from', (value: string) => Number(value), 10_000)
+  .action(async (file: string, options: { name?: string; prefix?: string; sampleRows: number }) => {
+    process.stdout.write(await inferContract(file, options));
   });
 
 program

@@ -56,7 +56,7 @@ function columnEntry(c: ColumnGuess): string {
   if (c.header !== c.name) fields.push(`source: ${quote(c.header)}`);
   fields.push(`type: ${c.type.kind === 'decimal' ? quote(typeName(c.type)) : typeName(c.type)}`);
   if (c.required) fields.push('required: true');
-  if (c.format) fields.push(`format: ${quote(c.format)}`);
+  if (c.format && c.format !== 'iso') fields.push(`format: ${quote(c.format)}`);
   if (c.trueValues) fields.push(`true_values: ${list(c.trueValues)}`);
   if (c.falseValues) fields.push(`false_values: ${list(c.falseValues)}`);
   if (c.nullTokens.length > 0) fields.push(`null_values: ${list(c.nullTokens)}`);

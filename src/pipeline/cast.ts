@@ -1,5 +1,5 @@
 import type { ParseOptions } from './contract.js';
-import { compileDatePattern, instantOf, utcMillis } from './date-format.js';
+import { compileDatePattern, daysFromCivil, instantOf, utcMillis } from './date-format.js';
 import type { ColumnType } from './types.js';
 
 /**
@@ -13,10 +13,8 @@ export const CAST_FAILED: unique symbol = Symbol('cast failed');
 export type TypedValue = string | number | bigint | boolean;
 export type Caster = (text: string) => TypedValue | typeof CAST_FAILED;
 
-const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 const TRUE_TOKENS = new Set(['true', 't', 'yes', 'y', '1']);
 const FALSE_TOKENS = new Set(['false', 'f', 'no', 'n', '0']);
@@ -120,18 +118,53 @@ export function describeType(type: ColumnType, parse: Partial<ParseOptions> = {}
   }
 }
 
+/** `text` without surrounding whitespace; the common case (nothing to trim) allocates nothing. */
+function trimmed(text: string): string {
+  const n = text.length;
+  if (n === 0) return text;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(n - 1);
+  return first <= 32 || first >= 0x80 || last <= 32 || last >= 0x80 ? text.trim() : text;
+}
+
+/** [+-]?digits, as a number, or NaN; integers beyond 2^53 are not exact, so callers bound the length first. */
 function castInt(text: string) {
-  const trimmed = text.trim();
-  if (!INTEGER.test(trimmed)) return CAST_FAILED;
-  const value = Number(trimmed);
+  const t = trimmed(text);
+  const n = t.length;
+  let i = 0;
+  const first = t.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1;
+  if (i === n) return CAST_FAILED;
+  let value = 0;
+  for (; i < n; i++) {
+    const digit = t.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return CAST_FAILED;
+    value = value * 10 + digit;
+    if (value > 2147483648) return CAST_FAILED; // out of range, or not a number at all: a failure either way
+  }
+  if (first === 45) value = -value;
   return value >= INT32_MIN && value <= INT32_MAX ? value : CAST_FAILED;
 }
 
 function castBigint(text: string) {
-  const trimmed = text.trim();
-  if (!INTEGER.test(trimmed)) return CAST_FAILED;
-  const value = BigInt(trimmed);
-  return value >= INT64_MIN && value <= INT64_MAX ? value : CAST_FAILED;
+  const t = trimmed(text);
+  const n = t.length;
+  let i = 0;
+  const first = t.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1;
+  if (i === n) return CAST_FAILED;
+  let value = 0;
+  let significant = 0;
+  for (; i < n; i++) {
+    const digit = t.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return CAST_FAILED;
+    if (significant > 0 || digit !== 0) significant++;
+    value = value * 10 + digit;
+  }
+  // Up to 15 digits the number is exact; beyond, BigInt reads the text.
+  if (significant <= 15) return BigInt(first === 45 ? -value : value);
+  const big = BigInt(t);
+  return big >= INT64_MIN && big <= INT64_MAX ? big : CAST_FAILED;
 }
 
 function castDouble(text: string) {
@@ -141,15 +174,54 @@ function castDouble(text: string) {
 
 /** Exact: `12345678901234.56` as decimal(16,2) is 1234567890123456n. Extra non-zero fractional digits fail, never round. */
 export function castDecimal(text: string, precision: number, scale: number): bigint | typeof CAST_FAILED {
-  const match = DECIMAL.exec(text.trim());
-  if (!match) return CAST_FAILED;
+  // [+-]?digits[.digits], scanned once; the unscaled value is built in a number while it is exact (≤ 15 digits).
+  const t = trimmed(text);
+  const n = t.length;
+  let i = 0;
+  const first = t.charCodeAt(0);
+  if (first === 45 || first === 43) i = 1;
+  let value = 0;
+  let significant = 0;
+  let digitsSeen = false;
+  for (; i < n; i++) {
+    const digit = t.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    digitsSeen = true;
+    if (significant > 0 || digit !== 0) significant++;
+    value = value * 10 + digit;
+  }
+  let fractionDigits = 0; // up to the last non-zero one
+  if (i < n && t.charCodeAt(i) === 46) {
+    const start = ++i;
+    for (; i < n; i++) {
+      const digit = t.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return CAST_FAILED;
+      digitsSeen = true;
+      if (digit !== 0) fractionDigits = i - start + 1;
+    }
+    if (fractionDigits > scale) return CAST_FAILED;
+    for (let f = start; f < start + fractionDigits; f++) {
+      const digit = t.charCodeAt(f) - 48;
+      if (significant > 0 || digit !== 0) significant++;
+      value = value * 10 + digit;
+    }
+  }
+  if (i < n || !digitsSeen) return CAST_FAILED;
+  if (significant > 0) significant += scale - fractionDigits;
+  if (significant > precision) return CAST_FAILED;
+  if (significant <= 15) {
+    const unscaled = value * 10 ** (scale - fractionDigits);
+    return BigInt(first === 45 ? -unscaled : unscaled);
+  }
+  return castDecimalText(t, scale);
+}
+
+/** The unscaled value of a decimal already checked by castDecimal, from its text (more digits than a number holds). */
+function castDecimalText(t: string, scale: number): bigint {
+  const match = DECIMAL.exec(t)!;
   const [, sign, whole = '', rawFraction = ''] = match;
-  if (whole === '' && rawFraction === '') return CAST_FAILED;
   const fraction = rawFraction.replace(/0+$/, '');
-  if (fraction.length > scale) return CAST_FAILED;
-  const digits = (whole.replace(/^0+/, '') + fraction.padEnd(scale, '0')).replace(/^0+/, '');
-  if (digits.length > precision) return CAST_FAILED;
-  const unscaled = BigInt(digits || '0');
+  const unscaled = BigInt((whole + fraction.padEnd(scale, '0')).replace(/^0+/, '') || '0');
   return sign === '-' ? -unscaled : unscaled;
 }
 
@@ -160,11 +232,27 @@ function castBoolean(text: string) {
   return CAST_FAILED;
 }
 
+/** YYYY-MM-DD as days since 1970-01-01, calendar-checked (Feb 30 fails), without a Date. */
 function castDate(text: string) {
-  const match = DATE.exec(text.trim());
-  if (!match) return CAST_FAILED;
-  const millis = utcMillis({ year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0, millisecond: 0 });
-  return millis === undefined ? CAST_FAILED : millis / MS_PER_DAY;
+  const t = trimmed(text);
+  if (t.length !== 10 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45) return CAST_FAILED;
+  const year = digitsAt(t, 0, 4);
+  const month = digitsAt(t, 5, 2);
+  const day = digitsAt(t, 8, 2);
+  if (year < 0 || month < 0 || day < 0) return CAST_FAILED;
+  const days = daysFromCivil(year, month, day);
+  return days === undefined ? CAST_FAILED : days;
+}
+
+/** The number written by `length` ASCII digits at `start`, or -1. */
+function digitsAt(t: string, start: number, length: number): number {
+  let value = 0;
+  for (let i = start; i < start + length; i++) {
+    const digit = t.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 function castTimestamp(text: string, timeZone = 'UTC') {

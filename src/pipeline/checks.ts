@@ -1,11 +1,20 @@
+import { IntegerKeySet } from './key-set.js';
 import type { RowValue } from './typed-row.js';
 
-/** Primary-key uniqueness within one file: the first row with a key is kept, later ones are duplicates. */
+/**
+ * Primary-key uniqueness within one file: the first row with a key is kept, later ones are duplicates. Exact, with the
+ * first row's line. A single integer key (int, or a bigint that is a safe integer) goes into a typed-array set of
+ * ~24 bytes a key; any other key, as a string, into a Map.
+ */
 export class DuplicateKeyCheck {
-  private readonly seen = new Map<string, number>();
+  private readonly integers = new IntegerKeySet();
+  private readonly others = new Map<string, number>();
+  private readonly single: number;
 
   /** @param keyIndexes positions of the key columns in a typed row */
-  constructor(private readonly keyIndexes: number[]) {}
+  constructor(private readonly keyIndexes: number[]) {
+    this.single = keyIndexes.length === 1 ? keyIndexes[0]! : -1;
+  }
 
   get enabled(): boolean {
     return this.keyIndexes.length > 0;
@@ -13,12 +22,33 @@ export class DuplicateKeyCheck {
 
   /** Returns the source line of the earlier row with the same key, or undefined when the key is new. */
   firstLineOf(values: RowValue[], line: number): number | undefined {
-    const key = this.keyIndexes.length === 1 ? keyPart(values[this.keyIndexes[0]!]!) : this.keyIndexes.map((i) => keyPart(values[i]!)).join('\u0000');
-    const earlier = this.seen.get(key);
+    if (this.single >= 0) {
+      const value = values[this.single]!;
+      // A number and a bigint of the same integer cannot meet: a column has one type.
+      const integer = typeof value === 'bigint' ? safeNumber(value) : typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+      if (integer !== undefined) {
+        if (line >= 1 && line <= MAX_LINE) {
+          const earlier = this.integers.firstLineOrAdd(integer, line);
+          return earlier === 0 ? undefined : earlier;
+        }
+        // Beyond what the set stores (lines only grow): earlier keys are in the set, later ones in the Map.
+        const earlier = this.integers.lineOf(integer);
+        if (earlier !== 0) return earlier;
+      }
+    }
+    const key = this.single >= 0 ? keyPart(values[this.single]!) : this.keyIndexes.map((i) => keyPart(values[i]!)).join('\u0000');
+    const earlier = this.others.get(key);
     if (earlier !== undefined) return earlier;
-    this.seen.set(key, line);
+    this.others.set(key, line);
     return undefined;
   }
+}
+
+const MAX_LINE = 0xffffffff;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function safeNumber(value: bigint): number | undefined {
+  return value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : undefined;
 }
 
 function keyPart(value: RowValue): string {

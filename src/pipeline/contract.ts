@@ -263,6 +263,13 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
       fail('partition_by.layout', '"date" layout needs a date column; use year_month_day for a timestamp');
     }
   }
+  // A year/month/day layout adds partition keys of those names: a column of the same name would be shadowed by them.
+  const layoutKeys = { date: [], year: ['year'], year_month: ['year', 'month'], year_month_day: ['year', 'month', 'day'] }[raw.partition_by.layout];
+  for (const key of layoutKeys) {
+    if (typesByName.has(key)) {
+      fail('partition_by.layout', `layout ${raw.partition_by.layout} adds the partition key "${key}", which is also a column; rename the column`);
+    }
+  }
   const columns = raw.columns.map((c, index): ColumnContract => {
     const field = (name: string) => `columns[${index}].${name}`;
     const parse: ParseOptions = {

@@ -105,11 +105,34 @@ function escapeRegex(text: string): string {
 
 /** Milliseconds since the epoch of a calendar instant in UTC, or undefined when a part is out of range (Feb 30). */
 export function utcMillis(t: Omit<WallTime, 'offsetMinutes'>): number | undefined {
-  if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 || t.minute > 59 || t.second > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(t.year, t.month - 1, t.day);
-  date.setUTCHours(t.hour, t.minute, t.second, t.millisecond);
-  return date.getUTCDate() === t.day && date.getUTCMonth() === t.month - 1 ? date.getTime() : undefined;
+  if (t.hour > 23 || t.minute > 59 || t.second > 59) return undefined;
+  const days = daysFromCivil(t.year, t.month, t.day);
+  if (days === undefined) return undefined;
+  const millis = days * MS_PER_DAY + ((t.hour * 60 + t.minute) * 60 + t.second) * 1000 + t.millisecond;
+  return Math.abs(millis) <= MAX_DATE_MILLIS ? millis : undefined;
+}
+
+const MS_PER_DAY = 86_400_000;
+/** The range of a JavaScript Date. */
+const MAX_DATE_MILLIS = 8.64e15;
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date, or undefined when it is not a date (month 13, Feb 30, Feb 29 of
+ * a common year). Howard Hinnant's days_from_civil: integer arithmetic, no Date object.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number | undefined {
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  if (day > 28) {
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const length = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+    if (day > length) return undefined;
+  }
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
 }
 
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();

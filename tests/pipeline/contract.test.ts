@@ -66,6 +66,14 @@ describe('dataset contracts', () => {
     expect(errorOf(base.replace('sales/orders/', 'sales/../x/'))).toMatch(/source\.prefix/);
   });
 
+  it('refuses a column a year/month/day partition key would shadow', () => {
+    const withYear = base.replace('partition_by: { column: order_date }', 'partition_by: { column: order_date, layout: year_month }').replace(
+      '  - { name: order_date, type: date, required: true }',
+      '  - { name: order_date, type: date, required: true }\n  - { name: month, type: int }',
+    );
+    expect(errorOf(withYear)).toMatch(/partition_by\.layout: layout year_month adds the partition key "month", which is also a column/);
+  });
+
   it('reports YAML syntax errors with the file name', () => {
     expect(errorOf('name: [unclosed')).toMatch(/^datasets\/bad\.yaml: not valid YAML/);
   });

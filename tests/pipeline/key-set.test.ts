@@ -1,0 +1,40 @@
+import { DuplicateKeyCheck } from '../../src/pipeline/checks.js';
+import { IntegerKeySet } from '../../src/pipeline/key-set.js';
+
+describe('IntegerKeySet', () => {
+  it('agrees with a Map on random keys, through growth, negative and large safe integers', () => {
+    const set = new IntegerKeySet(16);
+    const reference = new Map<number, number>();
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    const pool = [0, -1, 1, 2 ** 32, -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1), 4294967295, 4294967296 + 5];
+    for (let line = 1; line <= 200_000; line++) {
+      const r = next();
+      const key = r % 10 === 0 ? pool[r % pool.length]! : r % 3 === 0 ? -(r % 50_000) : (r % 150_000) * 4294967296 + (r % 7);
+      const expected = reference.get(key) ?? 0;
+      if (expected === 0) reference.set(key, line);
+      expect(set.firstLineOrAdd(key, line)).toBe(expected);
+    }
+    expect(set.size).toBe(reference.size);
+    for (const [key, line] of reference) expect(set.lineOf(key)).toBe(line);
+    expect(set.lineOf(123.5)).toBe(0);
+  });
+});
+
+describe('DuplicateKeyCheck', () => {
+  it('names the first line for integer, big, string and compound keys', () => {
+    const single = new DuplicateKeyCheck([0]);
+    expect(single.firstLineOf([5n], 2)).toBeUndefined();
+    expect(single.firstLineOf([2n ** 60n], 3)).toBeUndefined();
+    expect(single.firstLineOf([5n], 4)).toBe(2);
+    expect(single.firstLineOf([2n ** 60n], 5)).toBe(3);
+    expect(single.firstLineOf([2n ** 60n + 1n], 6)).toBeUndefined();
+    const text = new DuplicateKeyCheck([0]);
+    expect(text.firstLineOf(['a'], 2)).toBeUndefined();
+    expect(text.firstLineOf(['a'], 9)).toBe(2);
+    const compound = new DuplicateKeyCheck([0, 1]);
+    expect(compound.firstLineOf([1, 'x'], 2)).toBeUndefined();
+    expect(compound.firstLineOf([1, 'y'], 3)).toBeUndefined();
+    expect(compound.firstLineOf([1, 'x'], 4)).toBe(2);
+  });
+});
