@@ -31,14 +31,14 @@ export class QuarantineWriter {
   }
 
   /**
-   * A ragged row is padded to the header's width; surplus fields go into `_error_value` (joined with commas) so the
-   * error columns stay aligned and nothing the row held is lost.
+   * A ragged row is padded to the header's width; surplus fields go into `_error_value` (as a JSON array, so a field
+   * holding a comma stays one field) so the error columns stay aligned and nothing the row held is lost.
    */
   private fitToHeader(fields: string[], rejection: RowRejection): string[] {
     const width = this.header.length;
     if (fields.length === width) return fields;
     if (fields.length < width) return [...fields, ...new Array<string>(width - fields.length).fill('')];
-    rejection.value = fields.slice(width).join(',');
+    rejection.value = JSON.stringify(fields.slice(width));
     return fields.slice(0, width);
   }
 
