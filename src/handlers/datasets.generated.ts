@@ -12,7 +12,8 @@ export const bundledContracts: DatasetContract[] = [
       "nullTokens": [
         "NULL",
         "N/A"
-      ]
+      ],
+      "maxRecordChars": 16777216
     },
     "columns": [
       {

@@ -30,6 +30,8 @@ export interface CsvOptions {
   quote: string;
   /** Tokens read as null in every column, compared after trimming. The empty string is always null. */
   nullTokens: string[];
+  /** The longest record accepted; a longer one rejects the file instead of exhausting memory. */
+  maxRecordChars: number;
 }
 
 export interface ColumnContract {
@@ -153,6 +155,7 @@ const contractSchema = z
       delimiter: z.string().length(1).default(','),
       quote: z.string().length(1).default('"'),
       null_values: z.array(z.string()).default([]),
+      max_record_chars: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
     }),
     columns: z
       .array(
@@ -317,7 +320,12 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     name: raw.name,
     description: raw.description,
     prefix: raw.source.prefix,
-    csv: { delimiter: raw.source.delimiter, quote: raw.source.quote, nullTokens: raw.source.null_values },
+    csv: {
+      delimiter: raw.source.delimiter,
+      quote: raw.source.quote,
+      nullTokens: raw.source.null_values,
+      maxRecordChars: raw.source.max_record_chars,
+    },
     columns,
     derived,
     primaryKey: raw.primary_key,

@@ -27,6 +27,8 @@ export interface CsvReadOptions {
   quote: string;
   /** Records handed on per batch, at least (a batch is what one piece of text held): fewer awaits per row. */
   batchSize?: number;
+  /** The longest record (in characters) the reader holds before it gives up with an error: memory stays bounded. */
+  maxRecordChars?: number;
 }
 
 export async function* readCsvRecords(
@@ -66,6 +68,8 @@ export async function* readCsvRecords(
 }
 
 const PIECE = 64 * 1024;
+/** A record may be this long by default: far beyond real rows, far below what would exhaust a Lambda's memory. */
+export const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
 const LF = 10;
 const CR = 13;
 
@@ -121,6 +125,13 @@ class CsvScanner {
       start = this.position;
     }
     this.pending = start === 0 ? text : text.slice(start);
+    const limit = this.options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+    if (this.pending.length > limit) {
+      throw new InputFileError(
+        `${this.options.fileName}: line ${this.currentLine}: a record longer than ${limit.toLocaleString('en-US')} characters ` +
+          '(source.max_record_chars); is a quote left open?',
+      );
+    }
     this.line = this.currentLine;
     this.arrived = 0;
     this.waitFor = this.pending.length > 65536 ? this.pending.length : 0;

@@ -50,6 +50,7 @@ async function convert(
     fileName: sourceKey,
     delimiter: contract.csv.delimiter,
     quote: contract.csv.quote,
+    maxRecordChars: contract.csv.maxRecordChars,
   })[Symbol.asyncIterator]();
 
   const first = await records.next();

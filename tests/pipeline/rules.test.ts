@@ -143,6 +143,26 @@ partition_by: { column: sold_on, layout: year }
     expect(rows.rows).toEqual([[1, '1200.00', true, 'AB-1', 7, '2024']]);
   });
 
+  it('bounds memory: a record longer than source.max_record_chars rejects the file with a clear reason', async () => {
+    const contract = contractFrom(`
+name: notes
+source: { prefix: notes/, max_record_chars: 4096 }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: body, type: string }
+partition_by: { column: ingest_date }
+`);
+    // A quote left open swallows the rest of the file into one record: it must stop at the limit, not at the end.
+    await landRaw(local, 'notes/open-quote.csv', `id,body\n1,"never closed\n${'2,filler text\n'.repeat(100_000)}`);
+    const manifest = await processObject('notes/open-quote.csv', contract, local.lake);
+    expect(manifest.outcome).toBe('rejected');
+    expect(manifest.rejectReason).toBe(
+      'notes/open-quote.csv: line 2: a record longer than 4,096 characters (source.max_record_chars); is a quote left open?',
+    );
+    await landRaw(local, 'notes/long.csv', `id,body\n1,${'x'.repeat(3000)}\n`);
+    expect((await processObject('notes/long.csv', contract, local.lake)).rowsWritten).toBe(1);
+  });
+
   it('partitions by ingest date when the data has no date', async () => {
     const contract = contractFrom(`
 name: notes
