@@ -245,12 +245,14 @@ describe('transform handler, edge cases', () => {
     expect(await receiveNotices()).toEqual([]);
   });
 
-  it('ignores the s3:TestEvent S3 sends when a notification is configured', async () => {
-    const { result, error } = await capturingStdout(() =>
-      handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2024-03-01T00:00:00.000Z', Bucket: RAW }, lambdaContext()),
-    );
+  it('rejects a zero-byte object as an empty file, without failing the invocation', async () => {
+    const key = 'sales/orders/empty.csv';
+    await upload(key, '');
+    const { result, error } = await capturingStdout(() => handler(s3Event(key), lambdaContext()));
     expect(error).toBeUndefined();
-    expect(result).toEqual({ processed: [], rejected: [], skipped: [] });
+    expect(result.rejected).toEqual([
+      { key, dataset: 'sales_orders', reason: `${key}: file is empty; a header row is required`, manifest: expect.any(String) },
+    ]);
   });
 
   it('keeps a file refused as a whole in quarantine and does not fail (a retry cannot help)', async () => {
