@@ -7,6 +7,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { GluelessError } from '../../pipeline/errors.js';
 import { isIntrinsic, literalValue, readSamTemplate, samFunction, type SamFunction, type SamTemplate } from '../sam-template.js';
+import { applyEnvironment } from '../environment.js';
 
 /**
  * `glueless invoke <event.json>`: what `sam local invoke` does, without Docker. Reads the function's Handler and
@@ -64,17 +65,6 @@ function functionEnvironment(template: SamTemplate, fn: SamFunction, overrides: 
   }
   for (const [name, value] of Object.entries(overrides)) env[name] = String(value);
   return env;
-}
-
-function applyEnvironment(values: Record<string, string>): () => void {
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;

@@ -12,6 +12,7 @@ import { GluelessError } from '../../pipeline/errors.js';
 import { rawKeysOf, type FailedEvent, type FailedEventQueue } from '../../pipeline/failed-events.js';
 import { ingestObject, type IngestDeps } from '../../pipeline/ingest.js';
 import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake } from '../../pipeline/retry.js';
+import { applyEnvironment } from '../environment.js';
 
 /**
  * `glueless redrive`: re-processes the events that failed after every retry — the failure destination queue on AWS
@@ -205,17 +206,6 @@ async function functionEnvironment(file: string): Promise<Record<string, string>
   }
   const entries = Object.entries({ ...parsed?.Parameters, ...parsed?.TransformFunction });
   return Object.fromEntries(entries.map(([name, value]) => [name, String(value)]));
-}
-
-function applyEnvironment(values: Record<string, string>): () => void {
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [name, value] of Object.entries(previous)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
 }
 
 /**
