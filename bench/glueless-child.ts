@@ -3,7 +3,7 @@
  * zone (not timed), then time `processObject` — the same core the Lambda runs, reading through the object-store port.
  * Prints one JSON line: { wallMs, maxRssKb, rows, bytes }.
  *
- *   node bench/.data/glueless-child.mjs <csv> <lake dir>   (bench/run.ts bundles it with esbuild, as the
+ *   [BENCH_NO_PRIMARY_KEY=1] [BENCH_MAX_BUFFERED_ROWS=n] node bench/.data/glueless-child.mjs <csv> <lake dir>   (bench/run.ts bundles it with esbuild, as the
  *                                                        Lambda is bundled; `node --import tsx` works too)
  */
 import { createReadStream } from 'node:fs';
@@ -19,7 +19,9 @@ await rm(lakeDir, { recursive: true, force: true });
 // The local lake's zones (as openLocalLake lays them out), without its DuckDB catalog: the conversion never touches it.
 const zone = (name: string) => new DirectoryObjectStore(path.join(lakeDir, name));
 const lake: Lake = { raw: zone('raw'), processed: zone('processed'), quarantine: zone('quarantine') };
-const contract = (await loadContractDirectory('datasets')).find((c) => c.name === 'sales_orders')!;
+const loaded = (await loadContractDirectory('datasets')).find((c) => c.name === 'sales_orders')!;
+// BENCH_NO_PRIMARY_KEY=1: the same run without the duplicate-key check, to see what the key set costs.
+const contract = process.env.BENCH_NO_PRIMARY_KEY ? { ...loaded, primaryKey: [] } : loaded;
 const key = `${contract.prefix}bench.csv`;
 const sink = await lake.raw.openSink(key);
 for await (const chunk of createReadStream(csvFile, { highWaterMark: 1024 * 1024 })) await sink.write(chunk as Uint8Array);

@@ -1,10 +1,11 @@
 /**
  * A set of integer keys (each a safe integer) with the line each was first seen on, in typed arrays: an open-addressing
- * hash table of 12 bytes a slot (a Float64Array of keys, a Uint32Array of lines), no object or string per key. Exact:
- * keys are compared by value, the hash only chooses where to look.
+ * hash table with no object or string per key. A slot is 8 bytes (Int32Array keys, Uint32Array lines) while every key
+ * fits in 32 bits — ids usually do — and 12 bytes (Float64Array keys) from the first key that does not. Exact: keys are
+ * compared by value, the hash only chooses where to look.
  */
 export class IntegerKeySet {
-  private keys: Float64Array;
+  private keys: Int32Array | Float64Array;
   /** 0 marks an empty slot: source lines start at 1. */
   private lines: Uint32Array;
   private mask: number;
@@ -12,7 +13,7 @@ export class IntegerKeySet {
 
   constructor(initialCapacity = 1 << 16) {
     const capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
-    this.keys = new Float64Array(capacity);
+    this.keys = new Int32Array(capacity);
     this.lines = new Uint32Array(capacity);
     this.mask = capacity - 1;
   }
@@ -32,6 +33,7 @@ export class IntegerKeySet {
 
   /** The line `key` was first seen on; or, when it is new, records it with `line` (1 ≤ line < 2^32) and returns 0. */
   firstLineOrAdd(key: number, line: number): number {
+    if ((key | 0) !== key && this.keys instanceof Int32Array) this.rebuild(this.keys.length, true);
     const { keys, lines, mask } = this;
     let slot = hash(key) & mask;
     for (;;) {
@@ -42,15 +44,14 @@ export class IntegerKeySet {
     }
     keys[slot] = key;
     lines[slot] = line;
-    // Grow at 3/4 load: 16–32 bytes a key, probes stay short.
-    if (++this.count * 4 > (mask + 1) * 3) this.grow();
+    // Grow at 3/4 load: 11–21 bytes a 32-bit key, 16–32 a wider one; probes stay short.
+    if (++this.count * 4 > (mask + 1) * 3) this.rebuild(keys.length * 2, keys instanceof Float64Array);
     return 0;
   }
 
-  private grow(): void {
+  private rebuild(capacity: number, wide: boolean): void {
     const { keys, lines } = this;
-    const capacity = keys.length * 2;
-    this.keys = new Float64Array(capacity);
+    this.keys = wide ? new Float64Array(capacity) : new Int32Array(capacity);
     this.lines = new Uint32Array(capacity);
     this.mask = capacity - 1;
     for (let i = 0; i < keys.length; i++) {

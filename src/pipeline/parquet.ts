@@ -61,7 +61,7 @@ function schemaElement({ name, type, required }: FileColumn): SchemaElement {
  * it away. Undefined, and the writer's own dictionary-or-plain choice, where values repeat.
  */
 export function encodingFor(column: FileColumn, values: unknown[]): 'DELTA_BINARY_PACKED' | 'PLAIN' | undefined {
-  const sampleSize = Math.min(values.length, 1024);
+  const sampleSize = Math.min(values.length, ENCODING_SAMPLE);
   if (sampleSize < 64) return undefined;
   const step = values.length / sampleSize;
   const seen = new Set<unknown>();
@@ -70,6 +70,8 @@ export function encodingFor(column: FileColumn, values: unknown[]): 'DELTA_BINAR
   const physical = schemaElement(column).type;
   return physical === 'INT32' || physical === 'INT64' ? 'DELTA_BINARY_PACKED' : physical === 'BOOLEAN' ? undefined : 'PLAIN';
 }
+
+const ENCODING_SAMPLE = 1024;
 
 /** Bytes of a two's-complement integer that holds every value of `precision` decimal digits. */
 function decimalByteLength(precision: number): number {
@@ -105,6 +107,7 @@ export class Utf8Values {
 }
 
 const UTF8_CACHE_ENTRIES = 50_000;
+// Judged over enough values that a column of a few thousand distinct ids (customers) still counts as repeating.
 const UTF8_CACHE_PROBE = 4096;
 
 /**
@@ -164,6 +167,8 @@ export class ParquetFileWriter {
   private readonly writer: ParquetWriter;
   private readonly bytes: SinkByteWriter;
   private rows = 0;
+  /** Per column, the encoding chosen from its first sizeable row group: the later ones are alike. */
+  private readonly encodings: Array<ReturnType<typeof encodingFor> | null> = [];
 
   /** @param sink the object to write, or how to open it when the first bytes are ready to go out */
   constructor(
@@ -197,10 +202,18 @@ export class ParquetFileWriter {
     const columnData = this.columns.map((column, index) => ({
       name: column.name,
       data: data[index] as never[],
-      encoding: encodingFor(column, data[index]!),
+      encoding: this.encodingOf(column, index, data[index]!),
     }));
     await this.writer.write({ columnData, rowGroupSize: rowCount });
     this.rows += rowCount;
+  }
+
+  private encodingOf(column: FileColumn, index: number, values: unknown[]): ReturnType<typeof encodingFor> {
+    const known = this.encodings[index];
+    if (known !== undefined) return known ?? undefined;
+    const encoding = encodingFor(column, values);
+    if (values.length >= ENCODING_SAMPLE) this.encodings[index] = encoding ?? null;
+    return encoding;
   }
 
   /** Sends the bytes held in memory to the object now (opening it), e.g. to bound memory across many files. */

@@ -1,5 +1,6 @@
 import type { ColumnContract, DatasetContract } from './contract.js';
 import { CAST_FAILED, casterFor, describeType, type Caster, type TypedValue } from './cast.js';
+import { compileExact, type CompiledExpression } from './compiled-expression.js';
 import { evaluate, ExpressionError, fromTyped, toTyped } from './expression.js';
 import type { HeaderMap } from './header.js';
 import type { QuarantineRule } from './manifest.js';
@@ -24,6 +25,8 @@ interface ColumnReader {
   column: ColumnContract;
   sourceIndex: number;
   nullTokens: Set<string>;
+  /** The longest null token: longer text is never null, so most fields skip the set. */
+  nullTokenLength: number;
   cast: Caster;
   check?: (value: TypedValue, text: string) => RowRejection | null;
 }
@@ -33,6 +36,8 @@ export class RowTyper {
   private readonly width: number;
   private readonly columnIndex = new Map<string, number>();
   private readonly types: ColumnType[];
+  /** Per derived column, its compiled fast path (see compiled-expression.ts), if it has one. */
+  private readonly compiled: Array<CompiledExpression | undefined>;
 
   constructor(
     private readonly contract: DatasetContract,
@@ -41,16 +46,23 @@ export class RowTyper {
     this.width = headerMap.header.length;
     this.readers = contract.columns.map((column, index) => {
       const cast = casterFor(column.type, column.parse);
+      const nullTokens = new Set(['', ...contract.csv.nullTokens, ...column.parse.nullTokens]);
       return {
         column,
         sourceIndex: headerMap.sourceIndexes[index]!,
-        nullTokens: new Set(['', ...contract.csv.nullTokens, ...column.parse.nullTokens]),
+        nullTokens,
+        nullTokenLength: Math.max(...[...nullTokens].map((t) => t.length)),
         cast,
         check: ruleCheck(column, cast),
       };
     });
     this.types = [...contract.columns.map((c) => c.type), ...contract.derived.map((d) => d.type)];
     [...contract.columns, ...contract.derived].forEach((c, index) => this.columnIndex.set(c.name, index));
+    const columnOf = (name: string) => {
+      const index = this.columnIndex.get(name)!;
+      return { index, type: this.types[index]! };
+    };
+    this.compiled = contract.derived.map((d) => compileExact(d.expression, columnOf, d.type));
   }
 
   /** Fills `values` (reused between rows) and returns null, or returns the reason the row is rejected. */
@@ -67,7 +79,7 @@ export class RowTyper {
       const reader = this.readers[i]!;
       const { column } = reader;
       const text = reader.sourceIndex < 0 ? '' : fields[reader.sourceIndex]!;
-      if (reader.nullTokens.has(text) || reader.nullTokens.has(text.trim())) {
+      if (isNullToken(text, reader.nullTokens, reader.nullTokenLength)) {
         if (column.required) {
           return { rule: 'not_null', column: column.name, value: text, message: `${column.name} is required but empty` };
         }
@@ -90,6 +102,11 @@ export class RowTyper {
     const offset = this.readers.length;
     for (let d = 0; d < this.contract.derived.length; d++) {
       const derived = this.contract.derived[d]!;
+      const fast = this.compiled[d]?.(values);
+      if (fast !== undefined) {
+        values[offset + d] = fast;
+        continue;
+      }
       try {
         const result = evaluate(derived.expression, (name) => {
           const index = this.columnIndex.get(name)!;
@@ -157,6 +174,17 @@ function ruleCheck(column: ColumnContract, cast: Caster): ColumnReader['check'] 
     }
     return null;
   };
+}
+
+/** Whether the text, as it is or trimmed, is one of the null tokens. */
+function isNullToken(text: string, tokens: Set<string>, longest: number): boolean {
+  if (text.length <= longest && tokens.has(text)) return true;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  // Only text with whitespace at an end can trim to something else (trim's whitespace is ≤ 32 or ≥ 0x80).
+  if (text.length === 0 || (first > 32 && first < 0x80 && last > 32 && last < 0x80)) return false;
+  const trimmed = text.trim();
+  return trimmed.length <= longest && tokens.has(trimmed);
 }
 
 /** A typed value as a key that compares equal exactly when the values do (bigint and number never collide). */

@@ -19,6 +19,17 @@ describe('IntegerKeySet', () => {
     for (const [key, line] of reference) expect(set.lineOf(key)).toBe(line);
     expect(set.lineOf(123.5)).toBe(0);
   });
+
+  it('keeps 32-bit keys narrow until a wider one arrives, then still finds them all', () => {
+    const set = new IntegerKeySet(16);
+    for (let i = 0; i < 1000; i++) expect(set.firstLineOrAdd(i * 3 - 1500, i + 1)).toBe(0);
+    expect(set.firstLineOrAdd(-0, 5000)).toBe(501);
+    expect(set.firstLineOrAdd(2 ** 40, 5001)).toBe(0);
+    for (let i = 0; i < 1000; i++) expect(set.firstLineOrAdd(i * 3 - 1500, 9999)).toBe(i + 1);
+    expect(set.firstLineOrAdd(2 ** 40, 6000)).toBe(5001);
+    expect(set.firstLineOrAdd(2 ** 31, 6001)).toBe(0);
+    expect(set.lineOf(2 ** 31)).toBe(6001);
+  });
 });
 
 describe('DuplicateKeyCheck', () => {

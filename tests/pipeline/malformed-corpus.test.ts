@@ -76,7 +76,7 @@ const CORPUS: CorpusFile[] = [
       expect(lines).toHaveLength(3);
       expect(lines[0]).toMatch(/column_count,,2,"row has 2 fields, header has 3",3$/);
       // A long row keeps its surplus fields in _error_value, so nothing it held is lost.
-      expect(lines[1]).toBe('3,c,3.00,column_count,,extra,"row has 4 fields, header has 3",4');
+      expect(lines[1]).toBe('3,c,3.00,column_count,,"[""extra""]","row has 4 fields, header has 3",4');
       expect(lines[2]).toMatch(/column_count,,1,"row has 1 fields?, header has 3",5$/);
     },
   },
