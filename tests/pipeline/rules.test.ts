@@ -1,8 +1,7 @@
 import { runQuery } from '../../src/adapters/local/duckdb-query.js';
 import { ingestObject } from '../../src/pipeline/ingest.js';
-import type { RunManifest } from '../../src/pipeline/manifest.js';
 import { processObject } from '../../src/pipeline/run.js';
-import { contractFrom, landRaw, readText, tempLake } from '../support/local.js';
+import { contractFrom, landRaw, readText, tempLake, expectNothingLost } from '../support/local.js';
 
 type Lake = Awaited<ReturnType<typeof tempLake>>;
 
@@ -25,10 +24,6 @@ ${fileRules}
 `);
 
 const HEADER = 'Flight Date;Carrier Code;Flight No;Dep Delay (min);Cancelled;Departed At;Cost Total $;Remark';
-
-function expectNothingLost(manifest: RunManifest) {
-  expect(manifest.rowsRead).toBe(manifest.rowsWritten + manifest.rowsQuarantined);
-}
 
 describe('contract parse options and rules', () => {
   let local: Lake;

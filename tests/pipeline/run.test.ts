@@ -1,17 +1,11 @@
 import { parquetReadObjects } from 'hyparquet';
 import { readFile } from 'node:fs/promises';
 import { processObject } from '../../src/pipeline/run.js';
-import type { RunManifest } from '../../src/pipeline/manifest.js';
-import { contractFrom, landRaw, readText, salesContract, tempLake } from '../support/local.js';
+import { contractFrom, landRaw, readText, salesContract, tempLake, expectNothingLost } from '../support/local.js';
 
 type Lake = Awaited<ReturnType<typeof tempLake>>;
 
 const HEADER = 'order_id,customer_id,product,quantity,price,order_date,notes';
-
-function expectNothingLost(manifest: RunManifest) {
-  expect(manifest.rowsRead).toBe(manifest.rowsWritten + manifest.rowsQuarantined);
-  expect(manifest.outputs.reduce((sum, o) => sum + o.rows, 0)).toBe(manifest.rowsWritten);
-}
 
 async function listAll(local: Lake) {
   const zones = ['raw', 'processed', 'quarantine'] as const;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openLocalLake, type LocalLake } from '../../src/adapters/local/local-lake.js';
 import { parseContract, type DatasetContract } from '../../src/pipeline/contract.js';
+import type { RunManifest } from '../../src/pipeline/manifest.js';
 
 /** A fresh local lake in a temp directory; `cleanup` removes it. */
 export async function tempLake(): Promise<LocalLake & { cleanup: () => Promise<void> }> {
@@ -36,4 +37,10 @@ export async function landFile(local: LocalLake, key: string, file: string): Pro
   const sink = await local.lake.raw.openSink(key);
   for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
   await sink.close();
+}
+
+/** The invariant every run keeps: each row read is written or quarantined, and the files hold exactly the written rows. */
+export function expectNothingLost(manifest: RunManifest): void {
+  expect(manifest.rowsRead).toBe(manifest.rowsWritten + manifest.rowsQuarantined);
+  expect(manifest.outputs.reduce((sum, o) => sum + o.rows, 0)).toBe(manifest.rowsWritten);
 }
