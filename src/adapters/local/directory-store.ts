@@ -67,7 +67,13 @@ export class DirectoryObjectStore implements ObjectStore {
         return bytes;
       },
       async abort() {
-        stream.destroy();
+        // The file is opened asynchronously: wait until the stream has closed, or the open could land after the rm.
+        if (!stream.closed) {
+          await new Promise<void>((resolve) => {
+            stream.once('close', () => resolve());
+            stream.destroy();
+          });
+        }
         await rm(temporary, { force: true });
       },
     };
