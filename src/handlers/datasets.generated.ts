@@ -13,7 +13,9 @@ export const bundledContracts: DatasetContract[] = [
         "NULL",
         "N/A"
       ],
-      "maxRecordChars": 16777216
+      "maxRecordChars": 16777216,
+      "maxUncompressedBytes": 5368709120,
+      "maxCompressionRatio": 200
     },
     "columns": [
       {

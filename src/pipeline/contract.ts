@@ -32,6 +32,10 @@ export interface CsvOptions {
   nullTokens: string[];
   /** The longest record accepted; a longer one rejects the file instead of exhausting memory. */
   maxRecordChars: number;
+  /** Bytes a gzip file may expand to; past it the file is rejected (decompression bomb bound). */
+  maxUncompressedBytes: number;
+  /** Output bytes per input byte a gzip file may reach; past it the file is rejected. */
+  maxCompressionRatio: number;
 }
 
 export interface ColumnContract {
@@ -156,6 +160,8 @@ const contractSchema = z
       quote: z.string().length(1).default('"'),
       null_values: z.array(z.string()).default([]),
       max_record_chars: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+      max_uncompressed_bytes: z.number().int().min(1024 * 1024).default(5 * 1024 ** 3),
+      max_compression_ratio: z.number().min(2).default(200),
     }),
     columns: z
       .array(
@@ -325,6 +331,8 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
       quote: raw.source.quote,
       nullTokens: raw.source.null_values,
       maxRecordChars: raw.source.max_record_chars,
+      maxUncompressedBytes: raw.source.max_uncompressed_bytes,
+      maxCompressionRatio: raw.source.max_compression_ratio,
     },
     columns,
     derived,

@@ -1,6 +1,7 @@
 import type { DatasetContract } from './contract.js';
 import { DuplicateKeyCheck } from './checks.js';
 import { readCsvRecords, type SourceRecord } from './csv.js';
+import { decompressed } from './decompress.js';
 import { InputFileError, ObjectNotFoundError } from './errors.js';
 import { resolveHeader } from './header.js';
 import { parquetKey, quarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from './layout.js';
@@ -45,7 +46,11 @@ async function convert(
   options: ProcessOptions,
   manifest: ManifestBuilder,
 ): Promise<RunManifest> {
-  const source = countBytes(await lake.raw.read(sourceKey), manifest);
+  const source = decompressed(countBytes(await lake.raw.read(sourceKey), manifest), {
+    fileName: sourceKey,
+    maxUncompressedBytes: contract.csv.maxUncompressedBytes,
+    maxRatio: contract.csv.maxCompressionRatio,
+  });
   const records = readCsvRecords(source, {
     fileName: sourceKey,
     delimiter: contract.csv.delimiter,

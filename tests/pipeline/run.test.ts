@@ -1,5 +1,6 @@
 import { parquetReadObjects } from 'hyparquet';
 import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { processObject } from '../../src/pipeline/run.js';
 import { contractFrom, landRaw, readText, salesContract, tempLake, expectNothingLost } from '../support/local.js';
 
@@ -111,6 +112,30 @@ describe('processObject on the local lake', () => {
     ]);
     const kept = await readFile(local.lake.quarantine.locationOf(manifest.quarantineFile!));
     expect(kept.equals(Buffer.from(csv))).toBe(true);
+  });
+
+  it('reads gzip input as the same rows as the plain file, and rejects a decompression bomb whole', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},C${i % 97},Lamp ${i % 13},${(i % 5) + 1},${(i % 900) + 1}.25,2024-03-0${(i % 3) + 1},note ${i}`);
+    const csv = `${HEADER}\n${rows.join('\n')}\n`;
+    await landRaw(local, 'sales/orders/plain.csv', csv);
+    await landRaw(local, 'sales/orders/packed.csv.gz', gzipSync(csv));
+    const plain = await processObject('sales/orders/plain.csv', await salesContract(), local.lake);
+    const packed = await processObject('sales/orders/packed.csv.gz', await salesContract(), local.lake);
+    expectNothingLost(packed);
+    expect(packed).toMatchObject({ outcome: 'ok', rowsRead: 3000, rowsWritten: 3000, partitions: plain.partitions });
+    for (const [index, output] of packed.outputs.entries()) {
+      expect(await readParquet(local, output.key)).toEqual(await readParquet(local, plain.outputs[index]!.key));
+    }
+
+    // 64 MB of blank lines in ~64 kB of gzip: refused by ratio long before it is all expanded, kept whole in quarantine.
+    const bomb = gzipSync(`${HEADER}\n${'\n'.repeat(64 * 1024 * 1024)}`);
+    await landRaw(local, 'sales/orders/bomb.csv.gz', bomb);
+    const refused = await processObject('sales/orders/bomb.csv.gz', await salesContract(), local.lake);
+    expect(refused.outcome).toBe('rejected');
+    expect(refused.rejectReason).toMatch(/^sales\/orders\/bomb\.csv\.gz: gzip expands more than 200:1/);
+    expect(refused.outputs).toEqual([]);
+    expectNothingLost(refused);
+    expect((await readFile(local.lake.quarantine.locationOf(refused.quarantineFile!))).equals(bomb)).toBe(true);
   });
 
   it('accepts CRLF, a BOM and a header-only file', async () => {
