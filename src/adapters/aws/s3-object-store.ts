@@ -21,6 +21,8 @@ export interface S3ObjectStoreOptions {
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 const DELETE_BATCH = 1000;
+/** Times one read may resume after its connection dropped. */
+const MAX_RESUMES = 3;
 
 /** One lake zone in an S3 bucket. */
 export class S3ObjectStore implements ObjectStore {
@@ -35,14 +37,47 @@ export class S3ObjectStore implements ObjectStore {
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   }
 
+  /**
+   * Streams the object. A connection that drops mid-body (a reset, a timeout: common on long reads) is resumed where
+   * it stopped, with a ranged GET pinned to the object's ETag, up to `MAX_RESUMES` times: a long conversion is not
+   * thrown away for one dropped connection, and an object replaced meanwhile fails the read instead of mixing two
+   * versions.
+   */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const first = await this.get(key);
+    return this.resumable(key, first.body, first.etag);
+  }
+
+  private async get(key: string, from?: { offset: number; etag: string | undefined }): Promise<{ body: AsyncIterable<Uint8Array>; etag?: string }> {
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      const response = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + key,
+          ...(from && { Range: `bytes=${from.offset}-`, IfMatch: from.etag }),
+        }),
+      );
       // In Node the body is an IncomingMessage: a Readable, so iterating it streams without buffering.
-      return (response.Body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody();
+      return { body: (response.Body as AsyncIterable<Uint8Array> | undefined) ?? emptyBody(), etag: response.ETag };
     } catch (error) {
       if (isMissingKey(error)) throw new ObjectNotFoundError(key);
       throw error;
+    }
+  }
+
+  private async *resumable(key: string, body: AsyncIterable<Uint8Array>, etag: string | undefined): AsyncGenerator<Uint8Array> {
+    let offset = 0;
+    for (let resumes = 0; ; resumes++) {
+      try {
+        for await (const chunk of body) {
+          offset += chunk.byteLength;
+          yield chunk;
+        }
+        return;
+      } catch (error) {
+        if (resumes >= MAX_RESUMES || !isDroppedConnection(error)) throw error;
+        body = (await this.get(key, { offset, etag })).body;
+      }
     }
   }
 
@@ -151,6 +186,14 @@ class S3UploadSink implements ObjectSink {
 function isMissingKey(error: unknown): boolean {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return name === 'NoSuchKey' || (name !== 'NoSuchBucket' && $metadata?.httpStatusCode === 404);
+}
+
+const DROPPED_CONNECTION_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** A body stream that broke off in transit (not an error of S3's, which would have come with the response). */
+function isDroppedConnection(error: unknown): boolean {
+  const { code, name } = error as { code?: string; name?: string };
+  return DROPPED_CONNECTION_CODES.has(code ?? '') || name === 'TimeoutError';
 }
 
 async function* emptyBody(): AsyncIterable<Uint8Array> {}
