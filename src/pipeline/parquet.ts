@@ -79,38 +79,6 @@ function decimalByteLength(precision: number): number {
 }
 
 /**
- * UTF-8 bytes of string values, encoded once per distinct value while a column repeats itself: the Parquet writer then
- * neither encodes every row again nor keeps a string per row, and its dictionary finds repeats by identity. A column
- * whose values rarely repeat (ids, free text) stops caching after a few thousand values and just encodes.
- */
-export class Utf8Values {
-  private cache = new Map<string, Uint8Array>();
-  private lookups = 0;
-  private misses = 0;
-  private caching = true;
-
-  bytes(text: string): Uint8Array {
-    if (!this.caching) return Buffer.from(text, 'utf8');
-    const cached = this.cache.get(text);
-    this.lookups++;
-    if (cached !== undefined) return cached;
-    const bytes = Buffer.from(text, 'utf8');
-    this.misses++;
-    if (this.cache.size >= UTF8_CACHE_ENTRIES) this.cache.clear();
-    this.cache.set(text, bytes);
-    if (this.lookups === UTF8_CACHE_PROBE && this.misses > UTF8_CACHE_PROBE / 2) {
-      this.caching = false;
-      this.cache.clear();
-    }
-    return bytes;
-  }
-}
-
-const UTF8_CACHE_ENTRIES = 50_000;
-// Judged over enough values that a column of a few thousand distinct ids (customers) still counts as repeating.
-const UTF8_CACHE_PROBE = 4096;
-
-/**
  * Bytes of one file on their way to the store. They are held in memory until there is a sizeable amount (or the file
  * is complete), and only then is the object opened: a run touching thousands of small partitions keeps at most the
  * big ones open as streaming uploads, and writes each small one in a single put at the end.
@@ -194,7 +162,7 @@ export class ParquetFileWriter {
   }
 
   /**
-   * Writes the arrays as exactly one row group. String columns may hold UTF-8 bytes (see Utf8Values) instead of
+   * Writes the arrays as exactly one row group. String columns may hold UTF-8 bytes (see column-buffer.ts) instead of
    * strings.
    */
   async writeRowGroup(data: ColumnArrays, rowCount: number): Promise<void> {

@@ -1,12 +1,14 @@
+import { columnBufferFactory, type ColumnBuffer } from './column-buffer.js';
 import type { OutputFile } from './manifest.js';
-import { ParquetFileWriter, Utf8Values, type FileColumn } from './parquet.js';
+import { ParquetFileWriter, type FileColumn } from './parquet.js';
 import type { ObjectStore } from './ports.js';
 import type { RowValue } from './typed-row.js';
 
 /**
- * Routes typed rows to one Parquet file per partition and keeps memory bounded: a partition's rows are buffered until
- * they make a full row group; when the rows buffered across all partitions pass `maxBufferedRows`, the largest buffer
- * is written out as a (smaller) row group early. Encoded bytes not yet sent to the store are bounded too (see
+ * Routes typed rows to one Parquet file per partition and keeps memory bounded: a partition's rows are buffered
+ * (compactly, see column-buffer.ts) until they make a full row group; when the rows or bytes buffered across all
+ * partitions pass `maxBufferedRows` or `maxBufferedBytes`, the largest buffer is written out as a (smaller) row group
+ * early. Encoded bytes not yet sent to the store are bounded too (see
  * `maxPendingBytes`), so thousands of small partitions cannot pile up either.
  */
 
@@ -19,6 +21,8 @@ export interface PartitionedWriterOptions {
   keyFor: (partitionPath: string) => string;
   rowGroupSize: number;
   maxBufferedRows: number;
+  /** Bytes of buffered values across partitions before the largest is written early (default 64 MiB). */
+  maxBufferedBytes?: number;
   /** Encoded bytes held in memory across files before the largest is sent to its object (default 32 MiB). */
   maxPendingBytes?: number;
 }
@@ -26,21 +30,25 @@ export interface PartitionedWriterOptions {
 interface PartitionBuffer {
   path: string;
   key: string;
-  columns: unknown[][];
+  columns: ColumnBuffer[];
   buffered: number;
+  bufferedBytes: number;
   file?: ParquetFileWriter;
 }
 
 export class PartitionedParquetWriter {
   private readonly partitions = new Map<string, PartitionBuffer>();
   private bufferedRows = 0;
-  /** For each file column: UTF-8 bytes of its strings, or undefined for a column of another type. */
-  private readonly utf8: Array<Utf8Values | undefined>;
+  private bufferedBytes = 0;
+  /** For each file column, how to make an empty buffer for it (string columns share a dictionary across partitions). */
+  private readonly newBuffers: Array<() => ColumnBuffer>;
   private readonly maxPendingBytes: number;
+  private readonly maxBufferedBytes: number;
 
   constructor(private readonly options: PartitionedWriterOptions) {
-    this.utf8 = options.columns.map((c) => (c.type.kind === 'string' ? new Utf8Values() : undefined));
+    this.newBuffers = options.columns.map((c) => columnBufferFactory(c.type));
     this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   }
 
   /**
@@ -53,22 +61,24 @@ export class PartitionedParquetWriter {
       partition = {
         path: partitionPath,
         key: this.options.keyFor(partitionPath),
-        columns: this.options.columns.map(() => []),
+        columns: this.newBuffers.map((make) => make()),
         buffered: 0,
+        bufferedBytes: 0,
       };
       this.partitions.set(partitionPath, partition);
     }
     const { rowIndexes } = this.options;
-    const { utf8 } = this;
-    for (let c = 0; c < rowIndexes.length; c++) {
-      const value = values[rowIndexes[c]!];
-      const strings = utf8[c];
-      partition.columns[c]!.push(strings !== undefined && typeof value === 'string' ? strings.bytes(value) : value);
-    }
+    const { columns } = partition;
+    let bytes = 0;
+    for (let c = 0; c < rowIndexes.length; c++) bytes += columns[c]!.push(values[rowIndexes[c]!]!);
     partition.buffered++;
+    partition.bufferedBytes += bytes;
     this.bufferedRows++;
+    this.bufferedBytes += bytes;
     if (partition.buffered >= this.options.rowGroupSize) return this.writeRowGroup(partition);
-    if (this.bufferedRows > this.options.maxBufferedRows) return this.writeRowGroup(this.largestBuffer());
+    if (this.bufferedRows > this.options.maxBufferedRows || this.bufferedBytes > this.maxBufferedBytes) {
+      return this.writeRowGroup(this.largestBuffer());
+    }
     return undefined;
   }
 
@@ -91,7 +101,7 @@ export class PartitionedParquetWriter {
   private largestBuffer(): PartitionBuffer {
     let largest: PartitionBuffer | undefined;
     for (const partition of this.partitions.values()) {
-      if (!largest || partition.buffered > largest.buffered) largest = partition;
+      if (!largest || partition.bufferedBytes > largest.bufferedBytes) largest = partition;
     }
     return largest!;
   }
@@ -100,10 +110,12 @@ export class PartitionedParquetWriter {
     if (partition.buffered === 0 && partition.file) return;
     const { store, columns: fileColumns } = this.options;
     partition.file ??= new ParquetFileWriter(fileColumns, () => store.openSink(partition.key, 'application/vnd.apache.parquet'));
-    const { columns, buffered } = partition;
-    partition.columns = fileColumns.map(() => []);
+    const { buffered } = partition;
+    const columns = partition.columns.map((column) => column.take());
     partition.buffered = 0;
     this.bufferedRows -= buffered;
+    this.bufferedBytes -= partition.bufferedBytes;
+    partition.bufferedBytes = 0;
     await partition.file.writeRowGroup(columns, buffered);
     await this.boundPendingBytes();
   }

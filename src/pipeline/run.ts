@@ -78,7 +78,9 @@ async function convert(
     rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
     keyFor: (path) => parquetKey(contract.name, path, sourceKey),
     rowGroupSize: contract.rowGroupSize,
-    maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 100_000),
+    // Buffered rows are compact (tens of bytes each): enough of them that 100 open partitions still get row groups of
+    // thousands of rows. The byte bound (64 MiB) holds wide tables in check.
+    maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 250_000),
   });
   const quarantine = new QuarantineWriter(lake.quarantine, quarantineKey(contract.name, sourceKey), headerMap.header);
 

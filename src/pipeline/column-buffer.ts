@@ -1,0 +1,289 @@
+import type { ColumnType } from './types.js';
+import type { RowValue } from './typed-row.js';
+
+/**
+ * A partition's rows wait here, column by column, until they are written as a row group. Values are held in typed
+ * arrays — numbers unboxed, strings as UTF-8 bytes in one growing block or as an index into a dictionary shared across
+ * partitions — not as a JS value per cell: a row costs tens of bytes instead of a few hundred, and the garbage
+ * collector sees a handful of arrays instead of an object per string that lives long enough to be promoted. `take`
+ * hands the values over as the array hyparquet-writer wants and empties the buffer.
+ */
+export interface ColumnBuffer {
+  readonly length: number;
+  /** Appends a value; returns about how many bytes it takes here (for the writer's memory bound). */
+  push(value: RowValue): number;
+  /** The buffered values (null for a missing one), in order; the buffer is empty afterwards. */
+  take(): unknown[];
+}
+
+/** Shared by the buffers of one string column across all partitions: repeated values are encoded to UTF-8 once. */
+export class StringDictionary {
+  private readonly ids = new Map<string, number>();
+  readonly bytes: Uint8Array[] = [];
+  private lookups = 0;
+  private misses = 0;
+  /** False once the column has shown it rarely repeats (ids, free text): values then go straight to bytes. */
+  active = true;
+
+  /** The value's id, adding it while the dictionary is in use; -1 when the value is to be stored as bytes instead. */
+  idOf(text: string): number {
+    const known = this.ids.get(text);
+    if (this.active) this.lookups++;
+    if (known !== undefined) return known;
+    if (!this.active) return -1;
+    this.misses++;
+    if ((this.lookups >= DICTIONARY_PROBE && this.misses > this.lookups / 2) || this.bytes.length >= DICTIONARY_ENTRIES) {
+      this.active = false;
+      return -1;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    const id = this.bytes.length;
+    this.bytes.push(bytes);
+    // Keyed by a copy: `text` may be a slice that keeps the whole piece of the file it was cut from alive.
+    this.ids.set(bytes.toString('utf8'), id);
+    return id;
+  }
+}
+
+/** Entries a string dictionary holds at most: a column with more distinct values stores the rest as bytes. */
+const DICTIONARY_ENTRIES = 50_000;
+/** Judged over enough values that a column of a few thousand distinct ids (customers) still counts as repeating. */
+const DICTIONARY_PROBE = 4096;
+
+const INITIAL_CAPACITY = 64;
+
+/** Next capacity for `needed` elements: doubling, so appends stay amortised O(1). */
+function grown(capacity: number, needed: number): number {
+  let next = Math.max(capacity * 2, INITIAL_CAPACITY);
+  while (next < needed) next *= 2;
+  return next;
+}
+
+/** Presence of each value; lazily allocated, so a column without nulls pays nothing. */
+class NullMask {
+  private nulls?: Uint8Array;
+
+  set(index: number): void {
+    if (!this.nulls || this.nulls.length <= index) {
+      const next = new Uint8Array(grown(this.nulls?.length ?? 0, index + 1));
+      if (this.nulls) next.set(this.nulls);
+      this.nulls = next;
+    }
+    this.nulls[index] = 1;
+  }
+
+  isNull(index: number): boolean {
+    return this.nulls !== undefined && index < this.nulls.length && this.nulls[index] === 1;
+  }
+
+  clear(): void {
+    this.nulls = undefined;
+  }
+}
+
+type NumberArray = Int32Array | Float64Array | Uint8Array;
+
+/** int, date, double, timestamp, boolean: one typed-array slot per value. */
+class NumericBuffer implements ColumnBuffer {
+  length = 0;
+  private values: NumberArray;
+  private readonly nulls = new NullMask();
+
+  constructor(
+    private readonly make: (capacity: number) => NumberArray,
+    private readonly read: (stored: number) => unknown,
+  ) {
+    this.values = make(0);
+  }
+
+  push(value: RowValue): number {
+    const index = this.length++;
+    if (index >= this.values.length) {
+      const next = this.make(grown(this.values.length, index + 1));
+      next.set(this.values as never);
+      this.values = next;
+    }
+    if (value === null) this.nulls.set(index);
+    else this.values[index] = value as number;
+    return this.values.BYTES_PER_ELEMENT;
+  }
+
+  take(): unknown[] {
+    const { values, nulls, read } = this;
+    const out = new Array<unknown>(this.length);
+    for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : read(values[i]!);
+    this.length = 0;
+    this.values = this.make(0);
+    this.nulls.clear();
+    return out;
+  }
+}
+
+/** bigint and decimal up to 18 digits: signed 64-bit slots; handed over as bigints, the unscaled form for decimals. */
+class BigIntBuffer implements ColumnBuffer {
+  length = 0;
+  private values = new BigInt64Array(0);
+  private readonly nulls = new NullMask();
+
+  push(value: RowValue): number {
+    const index = this.length++;
+    if (index >= this.values.length) {
+      const next = new BigInt64Array(grown(this.values.length, index + 1));
+      next.set(this.values);
+      this.values = next;
+    }
+    if (value === null) this.nulls.set(index);
+    else this.values[index] = value as bigint;
+    return 8;
+  }
+
+  take(): unknown[] {
+    const { values, nulls } = this;
+    const out = new Array<unknown>(this.length);
+    for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : values[i]!;
+    this.length = 0;
+    this.values = new BigInt64Array(0);
+    this.nulls.clear();
+    return out;
+  }
+}
+
+/**
+ * Strings as UTF-8: a dictionary id where the column repeats, otherwise the bytes appended to one block. Handed over
+ * as Uint8Arrays: the dictionary's own (so the writer's dictionary sees repeats as the same object) or views of the
+ * block (one allocation per value, short-lived).
+ */
+class StringBuffer implements ColumnBuffer {
+  length = 0;
+  /** Per value: a dictionary id (≥ 0), NULL_VALUE, or IN_BLOCK (the next bytes in `block`). */
+  private refs = new Int32Array(0);
+  private block = new Uint8Array(0);
+  private blockUsed = 0;
+  /** End in `block` of each value stored there, in order. */
+  private ends = new Int32Array(0);
+  private inBlock = 0;
+
+  constructor(private readonly dictionary: StringDictionary) {}
+
+  push(value: RowValue): number {
+    const index = this.length++;
+    if (index >= this.refs.length) {
+      const next = new Int32Array(grown(this.refs.length, index + 1));
+      next.set(this.refs);
+      this.refs = next;
+    }
+    if (value === null) {
+      this.refs[index] = NULL_VALUE;
+      return 4;
+    }
+    const text = value as string;
+    const id = this.dictionary.idOf(text);
+    if (id >= 0) {
+      this.refs[index] = id;
+      return 4;
+    }
+    this.refs[index] = IN_BLOCK;
+    return 8 + this.appendBytes(text);
+  }
+
+  /** Appends the UTF-8 bytes of `text` to the block; returns how many. */
+  private appendBytes(text: string): number {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const room = this.blockUsed + text.length * 3;
+    if (room > this.block.length) {
+      const next = new Uint8Array(grown(this.block.length, room));
+      next.set(this.block.subarray(0, this.blockUsed));
+      this.block = next;
+    }
+    const { block } = this;
+    let at = this.blockUsed;
+    let i = 0;
+    // ASCII, the usual case, byte by byte; the first other character hands the rest to the encoder.
+    for (; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) break;
+      block[at++] = code;
+    }
+    if (i < text.length) at += ENCODER.encodeInto(text.slice(i), block.subarray(at)).written;
+    const written = at - this.blockUsed;
+    this.blockUsed = at;
+    if (this.inBlock >= this.ends.length) {
+      const next = new Int32Array(grown(this.ends.length, this.inBlock + 1));
+      next.set(this.ends);
+      this.ends = next;
+    }
+    this.ends[this.inBlock++] = at;
+    return written;
+  }
+
+  take(): unknown[] {
+    const { refs, block, ends } = this;
+    const dictionary = this.dictionary.bytes;
+    const out = new Array<unknown>(this.length);
+    let nextInBlock = 0;
+    let start = 0;
+    for (let i = 0; i < out.length; i++) {
+      const ref = refs[i]!;
+      if (ref >= 0) out[i] = dictionary[ref];
+      else if (ref === NULL_VALUE) out[i] = null;
+      else {
+        const end = ends[nextInBlock++]!;
+        out[i] = block.subarray(start, end);
+        start = end;
+      }
+    }
+    this.length = 0;
+    this.refs = new Int32Array(0);
+    this.block = new Uint8Array(0);
+    this.blockUsed = 0;
+    this.ends = new Int32Array(0);
+    this.inBlock = 0;
+    return out;
+  }
+}
+
+const NULL_VALUE = -1;
+const IN_BLOCK = -2;
+const ENCODER = new TextEncoder();
+
+/** Anything else (decimals past 18 digits): the values themselves. */
+class ValueBuffer implements ColumnBuffer {
+  private values: unknown[] = [];
+
+  get length(): number {
+    return this.values.length;
+  }
+
+  push(value: RowValue): number {
+    this.values.push(value);
+    return 64;
+  }
+
+  take(): unknown[] {
+    const out = this.values;
+    this.values = [];
+    return out;
+  }
+}
+
+/** Makes empty buffers for a column; one factory per column, shared by every partition (and its dictionary). */
+export function columnBufferFactory(type: ColumnType): () => ColumnBuffer {
+  switch (type.kind) {
+    case 'string': {
+      const dictionary = new StringDictionary();
+      return () => new StringBuffer(dictionary);
+    }
+    case 'int':
+    case 'date':
+      return () => new NumericBuffer((n) => new Int32Array(n), (stored) => stored);
+    case 'double':
+    case 'timestamp':
+      return () => new NumericBuffer((n) => new Float64Array(n), (stored) => stored);
+    case 'boolean':
+      return () => new NumericBuffer((n) => new Uint8Array(n), (stored) => stored === 1);
+    case 'bigint':
+      return () => new BigIntBuffer();
+    case 'decimal':
+      return type.precision <= 18 ? () => new BigIntBuffer() : () => new ValueBuffer();
+  }
+}
