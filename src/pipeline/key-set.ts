@@ -1,10 +1,90 @@
 /**
- * A set of integer keys (each a safe integer) with the line each was first seen on, in typed arrays: an open-addressing
- * hash table with no object or string per key. A slot is 8 bytes (Int32Array keys, Uint32Array lines) while every key
+ * A set of integer keys (each a safe integer) with the line each was first seen on, held in as little memory as the
+ * keys allow. Ids are usually dense — sequential or nearly so — and then a key costs 4 bytes: its line in a block of
+ * consecutive keys, found by arithmetic. Once the keys turn out sparse (blocks mostly empty), every key moves to a
+ * hash set, where one costs 11–32 bytes whatever the spread.
+ */
+export class IntegerKeySet {
+  private blocks: Map<number, Uint32Array> | undefined = new Map();
+  private hashed: IntegerHashSet | undefined;
+  private count = 0;
+  /** The block used last: runs of nearby keys skip the map. */
+  private lastBlock = NaN;
+  private lastLines: Uint32Array | undefined;
+
+  constructor(private readonly initialHashCapacity = 1 << 16) {}
+
+  get size(): number {
+    return this.hashed ? this.hashed.size : this.count;
+  }
+
+  /** Bytes the keys take. */
+  get bytes(): number {
+    return this.hashed ? this.hashed.bytes : this.blocks!.size * BLOCK_KEYS * 4;
+  }
+
+  /** The line `key` was first seen on, or 0. */
+  lineOf(key: number): number {
+    if (this.hashed) return this.hashed.lineOf(key);
+    if (!Number.isSafeInteger(key)) return 0;
+    const block = Math.floor(key / BLOCK_KEYS);
+    const lines = block === this.lastBlock ? this.lastLines : this.blocks!.get(block);
+    return lines ? lines[key - block * BLOCK_KEYS]! : 0;
+  }
+
+  /** The line `key` was first seen on; or, when it is new, records it with `line` (1 ≤ line < 2^32) and returns 0. */
+  firstLineOrAdd(key: number, line: number): number {
+    if (this.hashed) return this.hashed.firstLineOrAdd(key, line);
+    const block = Math.floor(key / BLOCK_KEYS);
+    let lines = block === this.lastBlock ? this.lastLines : this.blocks!.get(block);
+    if (!lines) {
+      if ((this.blocks!.size + 1) * BLOCK_KEYS > this.count * DENSE_KEYS_PER_KEY && this.blocks!.size >= MIN_BLOCKS_JUDGED) {
+        this.moveToHashSet();
+        return this.hashed!.firstLineOrAdd(key, line);
+      }
+      lines = new Uint32Array(BLOCK_KEYS);
+      this.blocks!.set(block, lines);
+    }
+    this.lastBlock = block;
+    this.lastLines = lines;
+    const slot = key - block * BLOCK_KEYS;
+    const seen = lines[slot]!;
+    if (seen !== 0) return seen;
+    lines[slot] = line;
+    this.count++;
+    return 0;
+  }
+
+  private moveToHashSet(): void {
+    const hashed = new IntegerHashSet(Math.max(this.initialHashCapacity, (this.count * 4) / 3));
+    for (const [block, lines] of this.blocks!) {
+      for (let slot = 0; slot < BLOCK_KEYS; slot++) {
+        if (lines[slot] !== 0) hashed.firstLineOrAdd(block * BLOCK_KEYS + slot, lines[slot]!);
+      }
+    }
+    this.hashed = hashed;
+    this.blocks = undefined;
+    this.lastLines = undefined;
+  }
+}
+
+/** Keys per block: 16 KiB of lines. */
+const BLOCK_KEYS = 4096;
+/**
+ * Blocks stay while they hold at least one key in this many slots: 4 bytes a slot, so at most 16 bytes a key, about
+ * what the hash set costs.
+ */
+const DENSE_KEYS_PER_KEY = 4;
+/** Sparse keys are not judged on the first few blocks: a file's first ids can be anywhere. */
+const MIN_BLOCKS_JUDGED = 16;
+
+/**
+ * The hash set behind IntegerKeySet for sparse keys, in typed arrays: an open-addressing hash table with no object or
+ * string per key. A slot is 8 bytes (Int32Array keys, Uint32Array lines) while every key
  * fits in 32 bits — ids usually do — and 12 bytes (Float64Array keys) from the first key that does not. Exact: keys are
  * compared by value, the hash only chooses where to look.
  */
-export class IntegerKeySet {
+export class IntegerHashSet {
   private keys: Int32Array | Float64Array;
   /** 0 marks an empty slot: source lines start at 1. */
   private lines: Uint32Array;
@@ -20,6 +100,10 @@ export class IntegerKeySet {
 
   get size(): number {
     return this.count;
+  }
+
+  get bytes(): number {
+    return this.keys.byteLength + this.lines.byteLength;
   }
 
   /** The line `key` was first seen on, or 0. */

@@ -1,5 +1,5 @@
 import { DuplicateKeyCheck } from '../../src/pipeline/checks.js';
-import { IntegerKeySet } from '../../src/pipeline/key-set.js';
+import { IntegerHashSet, IntegerKeySet } from '../../src/pipeline/key-set.js';
 
 describe('IntegerKeySet', () => {
   it('agrees with a Map on random keys, through growth, negative and large safe integers', () => {
@@ -20,8 +20,28 @@ describe('IntegerKeySet', () => {
     expect(set.lineOf(123.5)).toBe(0);
   });
 
-  it('keeps 32-bit keys narrow until a wider one arrives, then still finds them all', () => {
+  it('holds dense ids in blocks at 4 bytes a key, in any order, and finds every one', () => {
+    const set = new IntegerKeySet();
+    const ids = Array.from({ length: 200_000 }, (_, i) => 1_000_000_000_000 + i);
+    // Shuffled within windows of 1000, as orders exported by several shop servers arrive.
+    for (let w = 0; w < ids.length; w += 1000) ids.splice(w, 1000, ...ids.slice(w, w + 1000).reverse());
+    ids.forEach((id, i) => expect(set.firstLineOrAdd(id, i + 1)).toBe(0));
+    expect(set.size).toBe(200_000);
+    expect(set.bytes).toBeLessThan(200_000 * 5);
+    ids.forEach((id, i) => expect(set.firstLineOrAdd(id, 999_999)).toBe(i + 1));
+    expect(set.lineOf(1_000_000_000_000 - 1)).toBe(0);
+  });
+
+  it('moves sparse keys to a hash set without losing one', () => {
     const set = new IntegerKeySet(16);
+    const keys = Array.from({ length: 50_000 }, (_, i) => i * 1_000_003 - 7);
+    keys.forEach((key, i) => expect(set.firstLineOrAdd(key, i + 1)).toBe(0));
+    expect(set.bytes).toBeLessThan(50_000 * 40);
+    keys.forEach((key, i) => expect(set.lineOf(key)).toBe(i + 1));
+  });
+
+  it('hash set: keeps 32-bit keys narrow until a wider one arrives, then still finds them all', () => {
+    const set = new IntegerHashSet(16);
     for (let i = 0; i < 1000; i++) expect(set.firstLineOrAdd(i * 3 - 1500, i + 1)).toBe(0);
     expect(set.firstLineOrAdd(-0, 5000)).toBe(501);
     expect(set.firstLineOrAdd(2 ** 40, 5001)).toBe(0);
