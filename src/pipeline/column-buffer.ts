@@ -22,15 +22,16 @@ export class StringDictionary {
   readonly bytes: Uint8Array[] = [];
   private lookups = 0;
   private misses = 0;
-  /** False once the column has shown it rarely repeats (ids, free text): values then go straight to bytes. */
+  /** False once the column has shown it rarely repeats (ids, free text): every value then goes straight to bytes. */
   active = true;
 
   /** The value's id, adding it while the dictionary is in use; -1 when the value is to be stored as bytes instead. */
   idOf(text: string): number {
-    const known = this.ids.get(text);
-    if (this.active) this.lookups++;
-    if (known !== undefined) return known;
+    // Once given up, not even looked up: hashing every value of a column of free text costs more than it saves.
     if (!this.active) return -1;
+    const known = this.ids.get(text);
+    this.lookups++;
+    if (known !== undefined) return known;
     this.misses++;
     if ((this.lookups >= DICTIONARY_PROBE && this.misses > this.lookups / 2) || this.bytes.length >= DICTIONARY_ENTRIES) {
       this.active = false;
@@ -81,17 +82,20 @@ class NullMask {
   }
 }
 
-type NumberArray = Int32Array | Float64Array | Uint8Array;
+type SlotArray = Int32Array | Float64Array | Uint8Array | BigInt64Array;
 
-/** int, date, double, timestamp, boolean: one typed-array slot per value. */
+/**
+ * int, date, double, timestamp, boolean, bigint and decimals up to 18 digits (as their unscaled bigint): one
+ * typed-array slot per value.
+ */
 class NumericBuffer implements ColumnBuffer {
   length = 0;
-  private values: NumberArray;
+  private values: SlotArray;
   private readonly nulls = new NullMask();
 
   constructor(
-    private readonly make: (capacity: number) => NumberArray,
-    private readonly read: (stored: number) => unknown,
+    private readonly make: (capacity: number) => SlotArray,
+    private readonly read: (stored: number | bigint) => unknown,
   ) {
     this.values = make(0);
   }
@@ -104,7 +108,7 @@ class NumericBuffer implements ColumnBuffer {
       this.values = next;
     }
     if (value === null) this.nulls.set(index);
-    else this.values[index] = value as number;
+    else this.values[index] = value as never;
     return this.values.BYTES_PER_ELEMENT;
   }
 
@@ -114,35 +118,6 @@ class NumericBuffer implements ColumnBuffer {
     for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : read(values[i]!);
     this.length = 0;
     this.values = this.make(0);
-    this.nulls.clear();
-    return out;
-  }
-}
-
-/** bigint and decimal up to 18 digits: signed 64-bit slots; handed over as bigints, the unscaled form for decimals. */
-class BigIntBuffer implements ColumnBuffer {
-  length = 0;
-  private values = new BigInt64Array(0);
-  private readonly nulls = new NullMask();
-
-  push(value: RowValue): number {
-    const index = this.length++;
-    if (index >= this.values.length) {
-      const next = new BigInt64Array(grown(this.values.length, index + 1));
-      next.set(this.values);
-      this.values = next;
-    }
-    if (value === null) this.nulls.set(index);
-    else this.values[index] = value as bigint;
-    return 8;
-  }
-
-  take(): unknown[] {
-    const { values, nulls } = this;
-    const out = new Array<unknown>(this.length);
-    for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : values[i]!;
-    this.length = 0;
-    this.values = new BigInt64Array(0);
     this.nulls.clear();
     return out;
   }
@@ -282,8 +257,8 @@ export function columnBufferFactory(type: ColumnType): () => ColumnBuffer {
     case 'boolean':
       return () => new NumericBuffer((n) => new Uint8Array(n), (stored) => stored === 1);
     case 'bigint':
-      return () => new BigIntBuffer();
+      return () => new NumericBuffer((n) => new BigInt64Array(n), (stored) => stored);
     case 'decimal':
-      return type.precision <= 18 ? () => new BigIntBuffer() : () => new ValueBuffer();
+      return type.precision <= 18 ? () => new NumericBuffer((n) => new BigInt64Array(n), (stored) => stored) : () => new ValueBuffer();
   }
 }
