@@ -100,7 +100,9 @@ class CsvScanner {
   }
 
   push(chunk: string, final: boolean, out: SourceRecord[]): void {
-    this.pending = this.pending.length === 0 ? chunk : this.pending + chunk;
+    // join, not +: in V8, + makes a rope (ConsString) that every charCodeAt of the scan below then has to look
+    // through; join copies both into one flat string, and the scan runs measurably faster over it.
+    this.pending = this.pending.length === 0 ? chunk : [this.pending, chunk].join('');
     this.arrived += chunk.length;
     if (!final && this.arrived < this.waitFor) return;
     const text = this.pending;
