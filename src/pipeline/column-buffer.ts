@@ -12,7 +12,12 @@ export interface ColumnBuffer {
   readonly length: number;
   /** Appends a value; returns about how many bytes it takes here (for the writer's memory bound). */
   push(value: RowValue): number;
-  /** The buffered values (null for a missing one), in order; the buffer is empty afterwards. */
+  /**
+   * The buffered values (null for a missing one), in order; the buffer is empty afterwards but keeps its room, so a
+   * partition's buffers are allocated once, not once per row group (they would live long enough to be promoted, and
+   * then wait as garbage for a full collection). Bytes handed back may be views of that room: use them before the
+   * next `push`.
+   */
   take(): unknown[];
 }
 
@@ -77,8 +82,9 @@ class NullMask {
     return this.nulls !== undefined && index < this.nulls.length && this.nulls[index] === 1;
   }
 
-  clear(): void {
-    this.nulls = undefined;
+  /** Marks the first `length` values present again, keeping the room. */
+  clear(length: number): void {
+    this.nulls?.fill(0, 0, length);
   }
 }
 
@@ -116,9 +122,8 @@ class NumericBuffer implements ColumnBuffer {
     const { values, nulls, read } = this;
     const out = new Array<unknown>(this.length);
     for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : read(values[i]!);
+    this.nulls.clear(this.length);
     this.length = 0;
-    this.values = this.make(0);
-    this.nulls.clear();
     return out;
   }
 }
@@ -208,10 +213,7 @@ class StringBuffer implements ColumnBuffer {
       }
     }
     this.length = 0;
-    this.refs = new Int32Array(0);
-    this.block = new Uint8Array(0);
     this.blockUsed = 0;
-    this.ends = new Int32Array(0);
     this.inBlock = 0;
     return out;
   }

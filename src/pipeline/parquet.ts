@@ -87,7 +87,7 @@ class SinkByteWriter extends ByteWriter {
   private sink?: ObjectSink;
 
   constructor(private readonly open: () => Promise<ObjectSink>) {
-    super(16 * 1024);
+    super(INITIAL_BUFFER);
   }
 
   get pendingBytes(): number {
@@ -107,13 +107,12 @@ class SinkByteWriter extends ByteWriter {
   async drain(): Promise<void> {
     this.sink ??= await this.open();
     if (this.index === 0) return;
-    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
+    // The held bytes go to the sink as they are (no copy), and writing starts again in a small buffer: a file keeps
+    // no room between row groups, however large the last one was.
+    const chunk = new Uint8Array(this.buffer, 0, this.index);
     this.index = 0;
-    if (this.buffer.byteLength > OPEN_SINK_AT) {
-      // Give back the room a large row group needed.
-      this.buffer = new ArrayBuffer(64 * 1024);
-      this.view = new DataView(this.buffer);
-    }
+    this.buffer = new ArrayBuffer(INITIAL_BUFFER);
+    this.view = new DataView(this.buffer);
     await this.sink.write(chunk);
   }
 
@@ -127,6 +126,7 @@ class SinkByteWriter extends ByteWriter {
   }
 }
 
+const INITIAL_BUFFER = 16 * 1024;
 /** A file's bytes go out to its object once this many are held. */
 const OPEN_SINK_AT = 1024 * 1024;
 
@@ -173,7 +173,22 @@ export class ParquetFileWriter {
       encoding: this.encodingOf(column, index, data[index]!),
     }));
     await this.writer.write({ columnData, rowGroupSize: rowCount });
+    this.detachStatistics();
     this.rows += rowCount;
+  }
+
+  /**
+   * The writer keeps each column chunk's min and max, for the footer, as the values it was given: for strings, views of
+   * a column buffer's room, which is reused for the next row group. Copies keep the footer right, and keep a file's
+   * many row groups from holding on to a buffer each.
+   */
+  private detachStatistics(): void {
+    for (const chunk of this.writer.row_groups.at(-1)?.columns ?? []) {
+      const statistics = chunk.meta_data?.statistics;
+      if (!statistics) continue;
+      if (statistics.min_value instanceof Uint8Array) statistics.min_value = statistics.min_value.slice();
+      if (statistics.max_value instanceof Uint8Array) statistics.max_value = statistics.max_value.slice();
+    }
   }
 
   private encodingOf(column: FileColumn, index: number, values: unknown[]): ReturnType<typeof encodingFor> {

@@ -58,6 +58,28 @@ describe('PartitionedParquetWriter', () => {
     }
   });
 
+  it('writes each row group its own min and max, though buffers are reused between row groups', async () => {
+    const outputs = await write(40_000, {});
+    for (const output of outputs) {
+      const bytes = await readFile(path.join(dir, output.key));
+      const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      const metadata = parquetMetadata(file);
+      const rows = await parquetReadObjects({ file });
+      let start = 0;
+      for (const group of metadata.row_groups) {
+        const notes = rows.slice(start, start + Number(group.num_rows)).map((r) => r.note as string | null).filter((n) => n !== null);
+        start += Number(group.num_rows);
+        const sorted = notes.map((n) => Buffer.from(n)).sort(Buffer.compare);
+        const statistics = group.columns[1]!.meta_data!.statistics!;
+        // The writer may shorten long bounds: a min may be a prefix of the smallest value, a max is then rounded up.
+        const [min, max] = [Buffer.from(String(statistics.min_value)), Buffer.from(String(statistics.max_value))];
+        expect(sorted[0]!.subarray(0, min.length).equals(min)).toBe(true);
+        expect(Buffer.compare(max, sorted.at(-1)!)).toBeGreaterThanOrEqual(0);
+        expect(Buffer.compare(max.subarray(0, max.length - 2), sorted.at(-1)!.subarray(0, max.length - 2))).toBe(0);
+      }
+    }
+  });
+
   it('writes the largest buffer early when the buffered bytes pass their bound', async () => {
     const outputs = await write(10_000, { maxBufferedBytes: 32 * 1024 });
     let total = 0;
