@@ -1,14 +1,14 @@
-import { IntegerKeySet } from './key-set.js';
+import { IntegerKeySet, StringKeySet } from './key-set.js';
 import type { RowValue } from './typed-row.js';
 
 /**
  * Primary-key uniqueness within one file: the first row with a key is kept, later ones are duplicates. Exact, with the
- * first row's line. A single integer key (int, or a bigint that is a safe integer) goes into a typed-array set of
- * ~24 bytes a key; any other key, as a string, into a Map.
+ * first row's line. A single integer key (int, or a bigint that is a safe integer) goes into a typed-array set (4 bytes
+ * a key when ids are dense); any other key, as text, into a set that keeps its UTF-8 bytes in one block.
  */
 export class DuplicateKeyCheck {
   private readonly integers = new IntegerKeySet();
-  private readonly others = new Map<string, number>();
+  private readonly others = new StringKeySet();
   private readonly single: number;
 
   /** @param keyIndexes positions of the key columns in a typed row */
@@ -37,19 +37,9 @@ export class DuplicateKeyCheck {
       }
     }
     const key = this.single >= 0 ? keyPart(values[this.single]!) : this.keyIndexes.map((i) => keyPart(values[i]!)).join('\u0000');
-    const earlier = this.others.get(key);
-    if (earlier !== undefined) return earlier;
-    this.others.set(detached(key), line);
-    return undefined;
+    const earlier = this.others.firstLineOrAdd(key, line);
+    return earlier === 0 ? undefined : earlier;
   }
-}
-
-/**
- * A copy of `text` that holds on to nothing else. A field cut out of the CSV text is, in V8, a view of the whole piece
- * it was cut from (64 KiB): keeping one such key per row would keep the whole file in memory.
- */
-export function detached(text: string): string {
-  return (' ' + text).slice(1);
 }
 
 const MAX_LINE = 0xffffffff;

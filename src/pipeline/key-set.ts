@@ -158,3 +158,128 @@ function hash(key: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
+
+/**
+ * A set of string keys with the line each was first seen on, for keys that are not integers (codes, UUIDs, compound
+ * keys). Each key's UTF-8 bytes are copied into one growing block, and an open-addressing table of typed arrays points
+ * into it: 27–53 bytes a key plus the key's own bytes (up to twice, as the block doubles), against 130 or more for a
+ * `Map` entry and its string — and no string is kept, so nothing holds on to the CSV text a field was cut from (V8
+ * keeps a sliced string's whole parent alive). Exact: bytes are compared, the hash only
+ * chooses where to look.
+ */
+export class StringKeySet {
+  private bytes = new Uint8Array(1 << 16);
+  private bytesUsed = 0;
+  /** Per slot: the key's hash, where its bytes start and how many, and its first line (0: an empty slot). */
+  private hashes: Int32Array;
+  private starts: Uint32Array;
+  private lengths: Uint32Array;
+  private lines: Float64Array;
+  private mask: number;
+  private count = 0;
+  /** The key being looked up, as UTF-8. */
+  private scratch = new Uint8Array(256);
+
+  constructor(initialCapacity = 1 << 12) {
+    const capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
+    this.hashes = new Int32Array(capacity);
+    this.starts = new Uint32Array(capacity);
+    this.lengths = new Uint32Array(capacity);
+    this.lines = new Float64Array(capacity);
+    this.mask = capacity - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes the keys take. */
+  get bytesHeld(): number {
+    return this.bytes.byteLength + (this.mask + 1) * 20;
+  }
+
+  /** The line `key` was first seen on; or, when it is new, records it with `line` (≥ 1) and returns 0. */
+  firstLineOrAdd(key: string, line: number): number {
+    const length = this.encode(key);
+    const { scratch, hashes, starts, lengths, lines, mask, bytes } = this;
+    const keyHash = hashBytes(scratch, length);
+    let slot = keyHash & mask;
+    for (; lines[slot] !== 0; slot = (slot + 1) & mask) {
+      if (hashes[slot] !== keyHash || lengths[slot] !== length) continue;
+      const start = starts[slot]!;
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (bytes[start + i] !== scratch[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return lines[slot]!;
+    }
+    const start = this.store(length);
+    hashes[slot] = keyHash;
+    starts[slot] = start;
+    lengths[slot] = length;
+    lines[slot] = line;
+    if (++this.count * 4 > (mask + 1) * 3) this.rebuild((mask + 1) * 2);
+    return 0;
+  }
+
+  /** UTF-8 of `key` into `scratch`; returns its length. */
+  private encode(key: string): number {
+    if (key.length * 3 > this.scratch.length) this.scratch = new Uint8Array(key.length * 3);
+    const { scratch } = this;
+    let i = 0;
+    for (; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if (code >= 0x80) break;
+      scratch[i] = code;
+    }
+    return i === key.length ? i : i + ENCODER.encodeInto(key.slice(i), scratch.subarray(i)).written;
+  }
+
+  /** Copies the scratch bytes into the block; returns where they start. */
+  private store(length: number): number {
+    if (this.bytesUsed + length > this.bytes.length) {
+      let capacity = this.bytes.length * 2;
+      while (capacity < this.bytesUsed + length) capacity *= 2;
+      const next = new Uint8Array(capacity);
+      next.set(this.bytes.subarray(0, this.bytesUsed));
+      this.bytes = next;
+    }
+    const start = this.bytesUsed;
+    this.bytes.set(this.scratch.subarray(0, length), start);
+    this.bytesUsed += length;
+    return start;
+  }
+
+  private rebuild(capacity: number): void {
+    const { hashes, starts, lengths, lines } = this;
+    this.hashes = new Int32Array(capacity);
+    this.starts = new Uint32Array(capacity);
+    this.lengths = new Uint32Array(capacity);
+    this.lines = new Float64Array(capacity);
+    this.mask = capacity - 1;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i] === 0) continue;
+      let slot = hashes[i]! & this.mask;
+      while (this.lines[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.hashes[slot] = hashes[i]!;
+      this.starts[slot] = starts[i]!;
+      this.lengths[slot] = lengths[i]!;
+      this.lines[slot] = lines[i]!;
+    }
+  }
+}
+
+const ENCODER = new TextEncoder();
+
+/** FNV-1a over the bytes, finished with murmur3's mixer so that keys differing in their last byte spread well. */
+function hashBytes(bytes: Uint8Array, length: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h ^ (h >>> 16);
+}

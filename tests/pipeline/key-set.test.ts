@@ -1,5 +1,6 @@
 import { DuplicateKeyCheck } from '../../src/pipeline/checks.js';
-import { IntegerHashSet, IntegerKeySet } from '../../src/pipeline/key-set.js';
+import fc from 'fast-check';
+import { IntegerHashSet, IntegerKeySet, StringKeySet } from '../../src/pipeline/key-set.js';
 
 describe('IntegerKeySet', () => {
   it('agrees with a Map on random keys, through growth, negative and large safe integers', () => {
@@ -49,6 +50,36 @@ describe('IntegerKeySet', () => {
     expect(set.firstLineOrAdd(2 ** 40, 6000)).toBe(5001);
     expect(set.firstLineOrAdd(2 ** 31, 6001)).toBe(0);
     expect(set.lineOf(2 ** 31)).toBe(6001);
+  });
+});
+
+describe('StringKeySet', () => {
+  it('agrees with a Map on any strings, through growth, long and non-ASCII keys included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 4 }), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.string({ minLength: 200, maxLength: 600 })), {
+          maxLength: 3000,
+        }),
+        (keys) => {
+          const set = new StringKeySet(16);
+          const reference = new Map<string, number>();
+          keys.forEach((key, i) => {
+            const expected = reference.get(key) ?? 0;
+            if (expected === 0) reference.set(key, i + 1);
+            expect(set.firstLineOrAdd(key, i + 1)).toBe(expected);
+          });
+          expect(set.size).toBe(reference.size);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('holds a million order codes in under 100 bytes each (a Map takes 130 or more)', () => {
+    const set = new StringKeySet();
+    for (let i = 0; i < 1_000_000; i++) set.firstLineOrAdd(`ORD-2024-${String(i).padStart(9, '0')}`, i + 1);
+    expect(set.firstLineOrAdd('ORD-2024-000123456', 5)).toBe(123_457);
+    expect(set.bytesHeld / set.size).toBeLessThan(100);
   });
 });
 
