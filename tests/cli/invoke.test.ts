@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeFunction } from '../../src/cli/commands/invoke.js';
 import type { RunManifest } from '../../src/pipeline/manifest.js';
-import { startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
 
 /** `glueless invoke`: `sam local invoke` without Docker, against moto. Names match events/ and events/env.json. */
 
@@ -26,19 +26,14 @@ const DEPLOYMENT_ENV = {
   NOTICE_TOPIC_ARN: TOPIC_ARN,
 };
 
-let moto: Moto;
-let restoreEnv: () => void;
+const moto = useMoto();
 let work: string;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useMotoEnv(moto.endpoint);
   work = await mkdtemp(path.join(tmpdir(), 'glueless-invoke-'));
 });
 
 afterAll(async () => {
-  restoreEnv?.();
-  await moto?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -14,7 +14,7 @@ import { GluelessError } from '../../src/pipeline/errors.js';
 import { failureRecordFor, rawKeysOf, readInvocationRecord, type InvocationRecord } from '../../src/pipeline/failed-events.js';
 import { schemaKey, tableSchemaOf, type TableSchema } from '../../src/pipeline/schema-change.js';
 import { landFile } from '../support/local.js';
-import { startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
 
 /**
  * `glueless redrive`: failed events are re-processed; an event leaves its queue only when every object it names is
@@ -166,16 +166,13 @@ describe('glueless redrive --queue-url, against moto', () => {
   const RAW = 'redrive-raw';
   const PROCESSED = 'redrive-processed';
   const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:redrive-notices';
-  let moto: Moto;
-  let restoreMoto: () => void;
+  const moto = useMoto();
   let s3: S3Client;
   let sqs: SQSClient;
   let queueUrl: string;
   let envVars: string;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    restoreMoto = useMotoEnv(moto.endpoint);
     s3 = new S3Client({});
     sqs = new SQSClient({});
     envVars = path.join(work, 'env.json');
@@ -194,8 +191,6 @@ describe('glueless redrive --queue-url, against moto', () => {
 
   afterAll(async () => {
     for (const client of [s3, sqs]) client?.destroy();
-    restoreMoto?.();
-    await moto?.stop();
   });
 
   beforeEach(async () => {

@@ -20,7 +20,7 @@ import { parseContract, type DatasetContract } from '../../src/pipeline/contract
 import { addPartitionStatements, createTableStatement } from '../../src/pipeline/ddl.js';
 import { parquetKey, sourceManifestKey } from '../../src/pipeline/layout.js';
 import type { RunManifest } from '../../src/pipeline/manifest.js';
-import { startMoto, useMotoEnv, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
 import { expectedRowsSql, sq } from '../support/oracle-sql.js';
 
 /**
@@ -39,8 +39,7 @@ const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:e2e-notices'; // moto's ac
 
 type Handler = (event: unknown, context: Context) => Promise<TransformSummary>;
 
-let moto: Moto;
-let restoreMoto: () => void;
+const moto = useMoto();
 let restoreEnv: () => void;
 let s3: S3Client;
 let sqs: SQSClient;
@@ -51,8 +50,6 @@ let contract: DatasetContract;
 let bundle: LambdaBundle | undefined;
 
 beforeAll(async () => {
-  moto = await startMoto();
-  restoreMoto = useMotoEnv(moto.endpoint);
   s3 = new S3Client({});
   sqs = new SQSClient({});
   athena = new AthenaClient({});
@@ -77,8 +74,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of [s3, sqs, athena]) client?.destroy();
   restoreEnv?.();
-  restoreMoto?.();
-  await moto?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -39,6 +39,37 @@ export async function startMoto(): Promise<Moto> {
   };
 }
 
+/**
+ * One moto_server for the enclosing test file or describe block: started, with the SDK pointed at it, in a beforeAll,
+ * and stopped, with the environment put back, in an afterAll. The handle it returns reaches the running server.
+ */
+export function useMoto(): Moto {
+  let started: Moto | undefined;
+  let restoreEnv: (() => void) | undefined;
+  beforeAll(async () => {
+    started = await startMoto();
+    restoreEnv = useMotoEnv(started.endpoint);
+  });
+  afterAll(async () => {
+    restoreEnv?.();
+    await started?.stop();
+  });
+  const running = (): Moto => {
+    if (!started) throw new Error('moto is not running: useMoto() starts it in a beforeAll');
+    return started;
+  };
+  return {
+    get endpoint() {
+      return running().endpoint;
+    },
+    get port() {
+      return running().port;
+    },
+    reset: () => running().reset(),
+    stop: () => running().stop(),
+  };
+}
+
 /** Points the AWS SDK at moto through the environment; returns a function that puts the environment back. */
 export function useMotoEnv(endpoint: string): () => void {
   const settings: Record<string, string> = {

@@ -10,7 +10,7 @@ import { parseContract } from '../../../src/pipeline/contract.js';
 import { addPartitionStatements, createTableStatement } from '../../../src/pipeline/ddl.js';
 import { CatalogError, UnsafeValueError } from '../../../src/pipeline/errors.js';
 import type { PartitionRef } from '../../../src/pipeline/ports.js';
-import { startMoto, useMotoEnv, type Moto } from '../../support/moto.js';
+import { useMoto } from '../../support/moto.js';
 
 const WORKGROUP = 'glueless';
 const DATABASE = 'lake';
@@ -33,20 +33,15 @@ function partition(date: string): PartitionRef {
   return { values: [{ name: 'order_date', value: date }], location: `${TABLE_LOCATION}order_date=${date}/` };
 }
 
-let moto: Moto;
-let restoreEnv: () => void;
+const moto = useMoto();
 let client: AthenaClient;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useMotoEnv(moto.endpoint);
+beforeAll(() => {
   client = new AthenaClient({});
 });
 
-afterAll(async () => {
+afterAll(() => {
   client?.destroy();
-  restoreEnv?.();
-  await moto?.stop();
 });
 
 beforeEach(async () => {

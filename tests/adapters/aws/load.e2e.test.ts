@@ -8,22 +8,11 @@ import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store.js';
 import { SnsNotifier } from '../../../src/adapters/aws/sns-notifier.js';
 import { parseContract } from '../../../src/pipeline/contract.js';
 import { ingestObject } from '../../../src/pipeline/ingest.js';
-import { startMoto, useMotoEnv, type Moto } from '../../support/moto.js';
+import { useMoto } from '../../support/moto.js';
 
 /** 50 files ingested concurrently through the AWS adapters against moto: each processed once, total rows exact. */
 
-let moto: Moto;
-let restore: () => void;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  restore = useMotoEnv(moto.endpoint);
-});
-
-afterAll(async () => {
-  restore?.();
-  await moto?.stop();
-});
+useMoto();
 
 it('ingests 50 files concurrently against moto with every row accounted for', async () => {
   const s3 = new S3Client({});

@@ -8,25 +8,20 @@ import {
 } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store.js';
 import { ObjectNotFoundError } from '../../../src/pipeline/errors.js';
-import { startMoto, useMotoEnv, type Moto } from '../../support/moto.js';
+import { useMoto } from '../../support/moto.js';
 
 const BUCKET = 'lake-processed';
 const MiB = 1024 * 1024;
 
-let moto: Moto;
-let restoreEnv: () => void;
+const moto = useMoto();
 let client: S3Client;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useMotoEnv(moto.endpoint);
+beforeAll(() => {
   client = new S3Client({});
 });
 
-afterAll(async () => {
+afterAll(() => {
   client?.destroy();
-  restoreEnv?.();
-  await moto?.stop();
 });
 
 beforeEach(async () => {

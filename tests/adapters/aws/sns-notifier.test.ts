@@ -8,18 +8,15 @@ import {
 import { SnsNotifier } from '../../../src/adapters/aws/sns-notifier.js';
 import type { RunManifest } from '../../../src/pipeline/manifest.js';
 import type { RunNotice } from '../../../src/pipeline/ports.js';
-import { startMoto, useMotoEnv, type Moto } from '../../support/moto.js';
+import { useMoto } from '../../support/moto.js';
 
-let moto: Moto;
-let restoreEnv: () => void;
+const moto = useMoto();
 let sns: SNSClient;
 let sqs: SQSClient;
 let notifier: SnsNotifier;
 let queueUrl: string;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  restoreEnv = useMotoEnv(moto.endpoint);
+beforeAll(() => {
   sns = new SNSClient({});
   sqs = new SQSClient({});
 });
@@ -27,8 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   sns?.destroy();
   sqs?.destroy();
-  restoreEnv?.();
-  await moto?.stop();
 });
 
 beforeEach(async () => {
