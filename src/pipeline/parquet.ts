@@ -107,9 +107,9 @@ class SinkByteWriter extends ByteWriter {
   async drain(): Promise<void> {
     this.sink ??= await this.open();
     if (this.index === 0) return;
-    // The held bytes go to the sink as they are (no copy), and writing starts again in a small buffer: a file keeps
-    // no room between row groups, however large the last one was.
-    const chunk = new Uint8Array(this.buffer, 0, this.index);
+    // The held bytes go to the sink as an exact copy (a sink may hold them a while: an upload gathers a part), and
+    // writing starts again in a small buffer: a file keeps no room between row groups, however large the last was.
+    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
     this.index = 0;
     this.buffer = new ArrayBuffer(INITIAL_BUFFER);
     this.view = new DataView(this.buffer);
