@@ -1,5 +1,6 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
+import { tmpdir } from 'node:os';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { AthenaCatalog } from '../adapters/aws/athena-catalog.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
@@ -28,7 +29,8 @@ export function openAwsLake(config: TransformConfig): AwsLake {
     rawBucket: config.rawBucket,
     lake: {
       raw: new S3ObjectStore({ client: s3, bucket: config.rawBucket }),
-      processed: new S3ObjectStore({ client: s3, bucket: config.processedBucket }),
+      // Parquet files wait on local disk (/tmp) until complete: memory stays flat however many partitions a file has.
+      processed: new S3ObjectStore({ client: s3, bucket: config.processedBucket, spoolDirectory: tmpdir() }),
       quarantine: new S3ObjectStore({ client: s3, bucket: config.processedBucket, prefix: QUARANTINE_PREFIX }),
     },
     catalog: new AthenaCatalog({

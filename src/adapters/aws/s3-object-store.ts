@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
   DeleteObjectsCommand,
@@ -16,6 +20,13 @@ export interface S3ObjectStoreOptions {
   bucket: string;
   /** Key prefix of the zone inside the bucket, e.g. `quarantine/`; empty for the bucket root. */
   prefix?: string;
+  /**
+   * A local directory (on Lambda, /tmp) where streamed objects are written until they are complete, then uploaded
+   * whole. Memory then stays flat however many objects are open at once — a file touching thousands of partitions —
+   * at the cost of local disk for what is open. Without it, an object streams out while it is written, and each open
+   * one holds up to a few 8 MiB parts in memory.
+   */
+  spoolDirectory?: string;
 }
 
 const PART_SIZE = 8 * 1024 * 1024;
@@ -29,10 +40,12 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly spoolDirectory?: string;
 
   constructor(options: S3ObjectStoreOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
+    this.spoolDirectory = options.spoolDirectory;
     const prefix = options.prefix ?? '';
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   }
@@ -96,6 +109,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async openSink(key: string, contentType?: string): Promise<ObjectSink> {
+    if (this.spoolDirectory) return new S3SpooledSink(this.client, this.bucket, this.prefix + key, contentType, this.spoolDirectory);
     return new S3UploadSink(this.client, this.bucket, this.prefix + key, contentType);
   }
 
@@ -180,6 +194,71 @@ class S3UploadSink implements ObjectSink {
   async abort(): Promise<void> {
     this.stream.destroy(new Error('upload aborted'));
     await this.done.catch(() => {});
+  }
+}
+
+/**
+ * An object written to a local file first and uploaded once complete (lib-storage: one put, or multipart above 8 MiB),
+ * so an open object costs disk, not memory. The file is removed after the upload, and on abort.
+ */
+class S3SpooledSink implements ObjectSink {
+  private readonly file: string;
+  private handle?: FileHandle;
+  private bytes = 0;
+  private aborted = false;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    private readonly contentType: string | undefined,
+    directory: string,
+  ) {
+    this.file = path.join(directory, `glueless-spool-${randomUUID()}`);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.aborted) throw new GluelessError(`s3://${this.bucket}/${this.key}: write after abort`);
+    try {
+      this.handle ??= await open(this.file, 'w');
+      await this.handle.write(chunk);
+    } catch (error) {
+      throw new GluelessError(
+        `could not spool s3://${this.bucket}/${this.key} to ${this.file}: ${(error as Error).message}` +
+          ((error as NodeJS.ErrnoException).code === 'ENOSPC' ? ' (raise the function\'s ephemeral storage)' : ''),
+      );
+    }
+    this.bytes += chunk.byteLength;
+  }
+
+  async close(): Promise<number> {
+    if (this.aborted) throw new GluelessError(`s3://${this.bucket}/${this.key}: close after abort`);
+    try {
+      this.handle ??= await open(this.file, 'w');
+      await this.handle.close();
+      this.handle = undefined;
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: this.key, Body: createReadStream(this.file), ContentType: this.contentType },
+        partSize: PART_SIZE,
+        queueSize: PARTS_IN_FLIGHT,
+      });
+      await upload.done();
+      return this.bytes;
+    } finally {
+      await this.discard();
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await this.discard();
+  }
+
+  private async discard(): Promise<void> {
+    await this.handle?.close().catch(() => {});
+    this.handle = undefined;
+    await rm(this.file, { force: true });
   }
 }
 

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   CreateBucketCommand,
   HeadObjectCommand,
@@ -214,6 +217,56 @@ describe('S3ObjectStore', () => {
     await expect(sink.write(new Uint8Array([2]))).rejects.toThrow('upload aborted');
     await expect(sink.close()).rejects.toThrow('upload aborted');
     expect(await bucketKeys()).toEqual([]);
+  });
+
+  describe('with a spool directory', () => {
+    let spool: string;
+    beforeEach(async () => {
+      spool = await mkdtemp(path.join(tmpdir(), 'glueless-spool-'));
+    });
+    afterEach(() => rm(spool, { recursive: true, force: true }));
+
+    const spooled = () => new S3ObjectStore({ client, bucket: BUCKET, prefix: 'tables/', spoolDirectory: spool });
+
+    it('keeps open objects on disk, not in S3 or memory, and uploads each whole when closed', async () => {
+      const store = spooled();
+      const sizes = [0, 1, 300 * 1024, 9 * MiB]; // the last goes multipart
+      const sinks = await Promise.all(sizes.map((_, i) => store.openSink(`t/f${i}.parquet`, 'application/vnd.apache.parquet')));
+      const written = sizes.map((size, i) => Buffer.from(chunkOf(i + 1, size)));
+      for (const [i, sink] of sinks.entries()) {
+        for (let at = 0; at < written[i]!.byteLength; at += 256 * 1024) await sink.write(written[i]!.subarray(at, at + 256 * 1024));
+      }
+      expect(await bucketKeys()).toEqual([]);
+      const onDisk = await readdir(spool);
+      expect(onDisk).toHaveLength(3); // an object nothing was written to has no file yet
+      expect((await Promise.all(onDisk.map(async (f) => (await stat(path.join(spool, f))).size))).sort((a, b) => a - b)).toEqual(sizes.slice(1));
+
+      expect(await Promise.all(sinks.map((sink) => sink.close()))).toEqual(sizes);
+      expect(await readdir(spool)).toEqual([]);
+      for (const [i] of sizes.entries()) {
+        const read = await readAll(await store.read(`t/f${i}.parquet`));
+        expect(read.equals(written[i]!)).toBe(true);
+      }
+      const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'tables/t/f3.parquet' }));
+      expect(head.ContentType).toBe('application/vnd.apache.parquet');
+      expect(await openUploads()).toBe(0);
+    });
+
+    it('leaves nothing anywhere when aborted, and refuses writes after', async () => {
+      const sink = await spooled().openSink('t/aborted.parquet');
+      await sink.write(chunkOf(1, MiB));
+      await sink.abort();
+      expect(await readdir(spool)).toEqual([]);
+      expect(await bucketKeys()).toEqual([]);
+      await expect(sink.write(new Uint8Array([1]))).rejects.toThrow(/write after abort/);
+      await expect(sink.close()).rejects.toThrow(/close after abort/);
+    });
+
+    it('names the object and the spool file when the disk fails it', async () => {
+      const sink = await new S3ObjectStore({ client, bucket: BUCKET, spoolDirectory: path.join(spool, 'missing') }).openSink('t/x.parquet');
+      await expect(sink.write(new Uint8Array([1]))).rejects.toThrow(/^could not spool s3:\/\/lake-processed\/t\/x\.parquet to .*missing.*ENOENT/);
+      await sink.abort();
+    });
   });
 
   describe('when the connection drops in the middle of a body', () => {
