@@ -1,0 +1,37 @@
+/**
+ * `npm run bench:bundle`: the Lambda bundle's size and its cold import time against bare node, each the median of
+ * `--runs` fresh processes (the issue's budget: ≤ 1 MB). Importing the bundle runs what a cold start runs before the
+ * first event: module evaluation, the SDK clients' construction, Powertools' set-up.
+ */
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { buildLambda } from '../scripts/build-lambda.js';
+
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 9;
+const bundle = await buildLambda({ outdir: 'bench/.data/lambda' });
+
+/** Wall time of a fresh `node` running `script`, in ms, as its own clock measures it from process start. */
+function processMs(script: string): number {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `${script}\nconsole.log(performance.now())`], {
+    // As configured on the function, so Powertools and the SDK set themselves up as they would there.
+    env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_SERVICE_NAME: 'glueless', NODE_OPTIONS: '--enable-source-maps' },
+  });
+  return Number(out.toString().trim().split('\n').at(-1));
+}
+
+const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const bare: number[] = [];
+const withBundle: number[] = [];
+for (let i = 0; i < runs; i++) {
+  bare.push(processMs(''));
+  withBundle.push(processMs(`await import(${JSON.stringify(pathToFileURL(bundle.outfile).href)});`));
+}
+const mib = bundle.bytes / 1024 / 1024;
+console.log(`| bundle | bytes | node alone | node + import of the bundle | import cost |`);
+console.log(`|---|---:|---:|---:|---:|`);
+console.log(
+  `| ${bundle.outfile.split('/').slice(-1)[0]} | ${bundle.bytes.toLocaleString('en')} (${mib.toFixed(2)} MiB) | ` +
+    `${median(bare).toFixed(0)} ms | ${median(withBundle).toFixed(0)} ms | ${(median(withBundle) - median(bare)).toFixed(0)} ms |`,
+);
+
