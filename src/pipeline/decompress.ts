@@ -22,14 +22,19 @@ export interface DecompressionLimits {
 /** Uncompressed bytes of the object: the bytes themselves, or what they decompress to if they are gzip. */
 export async function* decompressed(bytes: AsyncIterable<Uint8Array>, limits: DecompressionLimits): AsyncGenerator<Uint8Array> {
   const iterator = bytes[Symbol.asyncIterator]();
-  const first = await firstBytes(iterator);
-  if (first === undefined) return;
-  if (!isGzip(first)) {
-    yield first;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-    return;
+  try {
+    const first = await firstBytes(iterator);
+    if (first === undefined) return;
+    if (!isGzip(first)) {
+      yield first;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      return;
+    }
+    yield* gunzipped(first, iterator, limits);
+  } finally {
+    // A reader that stops early (an error, enough for a sample) closes the source too.
+    await iterator.return?.();
   }
-  yield* gunzipped(first, iterator, limits);
 }
 
 /** The first chunk, with at least the two magic bytes when the object has them. */

@@ -2,6 +2,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { inferContract } from '../../src/cli/commands/infer.js';
 import { parseContract } from '../../src/pipeline/contract.js';
 import { processObject } from '../../src/pipeline/run.js';
@@ -34,6 +35,17 @@ describe('inferContract', () => {
     const custom = await inferContract(file, { name: 'sales', prefix: 'shop/sales', sampleRows: 1 });
     expect(parseContract(custom, 'sales.yaml')).toMatchObject({ name: 'sales', prefix: 'shop/sales/' });
     expect(custom).toMatch(/the first 1 data row\./);
+  });
+
+  it('reads a gzip export as the CSV inside it, sampling past the first 64 KiB', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i + 1};Kunde ${i % 40};${(i % 997) / 4};2024-03-${String((i % 28) + 1).padStart(2, '0')}`);
+    const csv = `Order ID;Customer;Amount;Day\n${rows.join('\n')}\n`;
+    const plain = await inferContract(await fileWith('orders.csv', csv));
+    const packed = await inferContract(await fileWith('orders.csv.gz', gzipSync(csv)));
+    expect(packed.replaceAll('orders.csv.gz', 'orders.csv')).toBe(plain);
+    expect(packed).toContain('name: orders\n');
+    expect(packed).toContain('delimiter: ";"');
+    await expect(inferContract(await fileWith('cut.csv.gz', gzipSync(csv).subarray(0, 2000)))).rejects.toThrow(/cut\.csv\.gz: not a readable gzip file/);
   });
 
   it('writes a source: only where the header is not already the column name', async () => {

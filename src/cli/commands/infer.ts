@@ -5,6 +5,7 @@ import { renderContractYaml } from '../../infer/contract-yaml.js';
 import { inferTable } from '../../infer/infer-types.js';
 import { SNIFF_BYTES, sniffDialect } from '../../infer/sniff.js';
 import { parseContract } from '../../pipeline/contract.js';
+import { decompressed, isGzip } from '../../pipeline/decompress.js';
 import { GluelessError } from '../../pipeline/errors.js';
 import { isIdentifier, toSnakeCase } from '../../pipeline/names.js';
 
@@ -23,7 +24,7 @@ export interface InferCommandOptions {
 }
 
 export async function inferContract(file: string, options: InferCommandOptions = {}): Promise<string> {
-  const name = options.name ?? (toSnakeCase(path.basename(file).replace(/\.[^.]*$/, '')) || 'dataset');
+  const name = options.name ?? (toSnakeCase(path.basename(file).replace(/\.gz$/i, '').replace(/\.[^.]*$/, '')) || 'dataset');
   if (!isIdentifier(name)) {
     throw new GluelessError(`--name "${name}" is not a table name: use lowercase snake_case, e.g. ${toSnakeCase(name) || 'my_table'}`);
   }
@@ -33,7 +34,7 @@ export async function inferContract(file: string, options: InferCommandOptions =
   }
 
   const dialect = sniffDialect(...(await readHead(file)));
-  const guess = await inferTable(createReadStream(file), { fileName: file, dialect, sampleRows: options.sampleRows });
+  const guess = await inferTable(uncompressed(file), { fileName: file, dialect, sampleRows: options.sampleRows });
   if (!dialect.hasHeader) {
     throw new GluelessError(`${file}: the first row looks like data, not a header; glueless needs a header row naming the columns`);
   }
@@ -52,25 +53,42 @@ async function readHead(file: string): Promise<[text: string, complete: boolean]
     const code = (error as NodeJS.ErrnoException).code;
     throw new GluelessError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);
   }
+  let buffer = Buffer.alloc(SNIFF_BYTES + 1);
+  let bytesRead: number;
   try {
-    const buffer = Buffer.alloc(SNIFF_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead === 0) throw new GluelessError(`${file}: file is empty; nothing to infer`);
-    const bytes = buffer.subarray(0, Math.min(bytesRead, SNIFF_BYTES));
-    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-      throw new GluelessError(`${file}: is UTF-16 encoded; save the file as UTF-8`);
-    }
-    const nuls = bytes.reduce((n, byte) => n + Number(byte === 0), 0);
-    if (nuls > bytes.length / 100) throw new GluelessError(`${file}: ${nuls} NUL bytes in the first ${bytes.length}; this looks like a binary file, not CSV text`);
-    let text: string;
-    try {
-      // `stream` keeps a character cut at the end of the sample from counting as invalid.
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes, { stream: bytesRead > SNIFF_BYTES });
-    } catch {
-      throw new GluelessError(`${file}: not valid UTF-8 in the first ${bytes.length} bytes; save the file as UTF-8`);
-    }
-    return [text, bytesRead <= SNIFF_BYTES];
+    ({ bytesRead } = await handle.read(buffer, 0, buffer.length, 0));
   } finally {
     await handle.close();
   }
+  if (isGzip(buffer.subarray(0, bytesRead))) {
+    // The head of what it expands to; the stream is closed as soon as there is enough.
+    const parts: Uint8Array[] = [];
+    bytesRead = 0;
+    for await (const part of uncompressed(file)) {
+      parts.push(part);
+      bytesRead += part.byteLength;
+      if (bytesRead > SNIFF_BYTES) break;
+    }
+    buffer = Buffer.concat(parts);
+  }
+  if (bytesRead === 0) throw new GluelessError(`${file}: file is empty; nothing to infer`);
+  const bytes = buffer.subarray(0, Math.min(bytesRead, SNIFF_BYTES));
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new GluelessError(`${file}: is UTF-16 encoded; save the file as UTF-8`);
+  }
+  const nuls = bytes.reduce((n, byte) => n + Number(byte === 0), 0);
+  if (nuls > bytes.length / 100) throw new GluelessError(`${file}: ${nuls} NUL bytes in the first ${bytes.length}; this looks like a binary file, not CSV text`);
+  let text: string;
+  try {
+    // `stream` keeps a character cut at the end of the sample from counting as invalid.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes, { stream: bytesRead > SNIFF_BYTES });
+  } catch {
+    throw new GluelessError(`${file}: not valid UTF-8 in the first ${bytes.length} bytes; save the file as UTF-8`);
+  }
+  return [text, bytesRead <= SNIFF_BYTES];
+}
+
+/** The file's bytes, gunzipped if it is gzip (with the ingest defaults' bounds against decompression bombs). */
+function uncompressed(file: string): AsyncIterable<Uint8Array> {
+  return decompressed(createReadStream(file), { fileName: file, maxUncompressedBytes: 5 * 1024 ** 3, maxRatio: 200 });
 }
