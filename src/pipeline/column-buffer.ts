@@ -1,5 +1,6 @@
 import type { ColumnType } from './types.js';
 import type { RowValue } from './typed-row.js';
+import { encodeUtf8Into, withRoom } from './typed-arrays.js';
 
 /**
  * A partition's rows wait here, column by column, until they are written as a row group. Values are held in typed
@@ -56,25 +57,12 @@ const DICTIONARY_ENTRIES = 50_000;
 /** Judged over enough values that a column of a few thousand distinct ids (customers) still counts as repeating. */
 const DICTIONARY_PROBE = 4096;
 
-const INITIAL_CAPACITY = 64;
-
-/** Next capacity for `needed` elements: doubling, so appends stay amortised O(1). */
-function grown(capacity: number, needed: number): number {
-  let next = Math.max(capacity * 2, INITIAL_CAPACITY);
-  while (next < needed) next *= 2;
-  return next;
-}
-
 /** Presence of each value; lazily allocated, so a column without nulls pays nothing. */
 class NullMask {
   private nulls?: Uint8Array;
 
   set(index: number): void {
-    if (!this.nulls || this.nulls.length <= index) {
-      const next = new Uint8Array(grown(this.nulls?.length ?? 0, index + 1));
-      if (this.nulls) next.set(this.nulls);
-      this.nulls = next;
-    }
+    if (!this.nulls || index >= this.nulls.length) this.nulls = withRoom(this.nulls ?? new Uint8Array(0), index + 1);
     this.nulls[index] = 1;
   }
 
@@ -92,36 +80,29 @@ type SlotArray = Int32Array | Float64Array | Uint8Array | BigInt64Array;
 
 /**
  * int, date, double, timestamp, boolean, bigint and decimals up to 18 digits (as their unscaled bigint): one
- * typed-array slot per value.
+ * typed-array slot per value, handed back as stored (booleans, stored as 0/1, as booleans).
  */
 class NumericBuffer implements ColumnBuffer {
   length = 0;
-  private values: SlotArray;
   private readonly nulls = new NullMask();
 
   constructor(
-    private readonly make: (capacity: number) => SlotArray,
-    private readonly read: (stored: number | bigint) => unknown,
-  ) {
-    this.values = make(0);
-  }
+    private values: SlotArray,
+    private readonly booleans = false,
+  ) {}
 
   push(value: RowValue): number {
     const index = this.length++;
-    if (index >= this.values.length) {
-      const next = this.make(grown(this.values.length, index + 1));
-      next.set(this.values as never);
-      this.values = next;
-    }
+    if (index >= this.values.length) this.values = withRoom(this.values, index + 1);
     if (value === null) this.nulls.set(index);
     else this.values[index] = value as never;
     return this.values.BYTES_PER_ELEMENT;
   }
 
   take(): unknown[] {
-    const { values, nulls, read } = this;
+    const { values, nulls, booleans } = this;
     const out = new Array<unknown>(this.length);
-    for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : read(values[i]!);
+    for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : booleans ? values[i] === 1 : values[i];
     this.nulls.clear(this.length);
     this.length = 0;
     return out;
@@ -147,11 +128,7 @@ class StringBuffer implements ColumnBuffer {
 
   push(value: RowValue): number {
     const index = this.length++;
-    if (index >= this.refs.length) {
-      const next = new Int32Array(grown(this.refs.length, index + 1));
-      next.set(this.refs);
-      this.refs = next;
-    }
+    if (index >= this.refs.length) this.refs = withRoom(this.refs, index + 1);
     if (value === null) {
       this.refs[index] = NULL_VALUE;
       return 4;
@@ -168,31 +145,12 @@ class StringBuffer implements ColumnBuffer {
 
   /** Appends the UTF-8 bytes of `text` to the block; returns how many. */
   private appendBytes(text: string): number {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const room = this.blockUsed + text.length * 3;
-    if (room > this.block.length) {
-      const next = new Uint8Array(grown(this.block.length, room));
-      next.set(this.block.subarray(0, this.blockUsed));
-      this.block = next;
-    }
-    const { block } = this;
-    let at = this.blockUsed;
-    let i = 0;
-    // ASCII, the usual case, byte by byte; the first other character hands the rest to the encoder.
-    for (; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code >= 0x80) break;
-      block[at++] = code;
-    }
-    if (i < text.length) at += ENCODER.encodeInto(text.slice(i), block.subarray(at)).written;
-    const written = at - this.blockUsed;
-    this.blockUsed = at;
-    if (this.inBlock >= this.ends.length) {
-      const next = new Int32Array(grown(this.ends.length, this.inBlock + 1));
-      next.set(this.ends);
-      this.ends = next;
-    }
-    this.ends[this.inBlock++] = at;
+    if (room > this.block.length) this.block = withRoom(this.block, room, this.blockUsed);
+    const written = encodeUtf8Into(text, this.block, this.blockUsed);
+    this.blockUsed += written;
+    if (this.inBlock >= this.ends.length) this.ends = withRoom(this.ends, this.inBlock + 1);
+    this.ends[this.inBlock++] = this.blockUsed;
     return written;
   }
 
@@ -221,7 +179,6 @@ class StringBuffer implements ColumnBuffer {
 
 const NULL_VALUE = -1;
 const IN_BLOCK = -2;
-const ENCODER = new TextEncoder();
 
 /** Anything else (decimals past 18 digits): the values themselves. */
 class ValueBuffer implements ColumnBuffer {
@@ -252,15 +209,15 @@ export function columnBufferFactory(type: ColumnType): () => ColumnBuffer {
     }
     case 'int':
     case 'date':
-      return () => new NumericBuffer((n) => new Int32Array(n), (stored) => stored);
+      return () => new NumericBuffer(new Int32Array(0));
     case 'double':
     case 'timestamp':
-      return () => new NumericBuffer((n) => new Float64Array(n), (stored) => stored);
+      return () => new NumericBuffer(new Float64Array(0));
     case 'boolean':
-      return () => new NumericBuffer((n) => new Uint8Array(n), (stored) => stored === 1);
+      return () => new NumericBuffer(new Uint8Array(0), true);
     case 'bigint':
-      return () => new NumericBuffer((n) => new BigInt64Array(n), (stored) => stored);
+      return () => new NumericBuffer(new BigInt64Array(0));
     case 'decimal':
-      return type.precision <= 18 ? () => new NumericBuffer((n) => new BigInt64Array(n), (stored) => stored) : () => new ValueBuffer();
+      return type.precision <= 18 ? () => new NumericBuffer(new BigInt64Array(0)) : () => new ValueBuffer();
   }
 }

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ContractError } from './errors.js';
+import { DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES } from './decompress.js';
 import { isIdentifier } from './names.js';
 import { parseColumnType, type ColumnType } from './types.js';
 import { parseExpression, type Expression } from './expression.js';
@@ -160,8 +161,8 @@ const contractSchema = z
       quote: z.string().length(1).default('"'),
       null_values: z.array(z.string()).default([]),
       max_record_chars: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
-      max_uncompressed_bytes: z.number().int().min(1024 * 1024).default(5 * 1024 ** 3),
-      max_compression_ratio: z.number().min(2).default(200),
+      max_uncompressed_bytes: z.number().int().min(1024 * 1024).default(DEFAULT_MAX_UNCOMPRESSED_BYTES),
+      max_compression_ratio: z.number().min(2).default(DEFAULT_MAX_COMPRESSION_RATIO),
     }),
     columns: z
       .array(

@@ -19,6 +19,10 @@ export interface DecompressionLimits {
   maxRatio: number;
 }
 
+/** The bounds a dataset contract gets unless it sets `source.max_uncompressed_bytes` / `max_compression_ratio`. */
+export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 5 * 1024 ** 3;
+export const DEFAULT_MAX_COMPRESSION_RATIO = 200;
+
 /** Uncompressed bytes of the object: the bytes themselves, or what they decompress to if they are gzip. */
 export async function* decompressed(bytes: AsyncIterable<Uint8Array>, limits: DecompressionLimits): AsyncGenerator<Uint8Array> {
   const iterator = bytes[Symbol.asyncIterator]();

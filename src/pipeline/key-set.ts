@@ -1,3 +1,5 @@
+import { encodeUtf8Into, withRoom } from './typed-arrays.js';
+
 /**
  * A set of integer keys (each a safe integer) with the line each was first seen on, held in as little memory as the
  * keys allow. Ids are usually dense — sequential or nearly so — and then a key costs 4 bytes: its line in a block of
@@ -228,25 +230,12 @@ export class StringKeySet {
   /** UTF-8 of `key` into `scratch`; returns its length. */
   private encode(key: string): number {
     if (key.length * 3 > this.scratch.length) this.scratch = new Uint8Array(key.length * 3);
-    const { scratch } = this;
-    let i = 0;
-    for (; i < key.length; i++) {
-      const code = key.charCodeAt(i);
-      if (code >= 0x80) break;
-      scratch[i] = code;
-    }
-    return i === key.length ? i : i + ENCODER.encodeInto(key.slice(i), scratch.subarray(i)).written;
+    return encodeUtf8Into(key, this.scratch, 0);
   }
 
   /** Copies the scratch bytes into the block; returns where they start. */
   private store(length: number): number {
-    if (this.bytesUsed + length > this.bytes.length) {
-      let capacity = this.bytes.length * 2;
-      while (capacity < this.bytesUsed + length) capacity *= 2;
-      const next = new Uint8Array(capacity);
-      next.set(this.bytes.subarray(0, this.bytesUsed));
-      this.bytes = next;
-    }
+    this.bytes = withRoom(this.bytes, this.bytesUsed + length, this.bytesUsed);
     const start = this.bytesUsed;
     this.bytes.set(this.scratch.subarray(0, length), start);
     this.bytesUsed += length;
@@ -271,8 +260,6 @@ export class StringKeySet {
     }
   }
 }
-
-const ENCODER = new TextEncoder();
 
 /** FNV-1a over the bytes, finished with murmur3's mixer so that keys differing in their last byte spread well. */
 function hashBytes(bytes: Uint8Array, length: number): number {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -158,12 +158,7 @@ class S3UploadSink implements ObjectSink {
   private bytes = 0;
 
   constructor(client: S3Client, bucket: string, key: string, contentType: string | undefined) {
-    const upload = new Upload({
-      client,
-      params: { Bucket: bucket, Key: key, Body: this.stream, ContentType: contentType },
-      partSize: PART_SIZE,
-      queueSize: PARTS_IN_FLIGHT,
-    });
+    const upload = uploadOf(client, { Bucket: bucket, Key: key, Body: this.stream, ContentType: contentType });
     // Upload reports failures through done(); the stream's own 'error' events would otherwise crash the process.
     this.stream.on('error', () => {});
     this.done = upload.done();
@@ -237,13 +232,7 @@ class S3SpooledSink implements ObjectSink {
       this.handle ??= await open(this.file, 'w');
       await this.handle.close();
       this.handle = undefined;
-      const upload = new Upload({
-        client: this.client,
-        params: { Bucket: this.bucket, Key: this.key, Body: createReadStream(this.file), ContentType: this.contentType },
-        partSize: PART_SIZE,
-        queueSize: PARTS_IN_FLIGHT,
-      });
-      await upload.done();
+      await uploadOf(this.client, { Bucket: this.bucket, Key: this.key, Body: createReadStream(this.file), ContentType: this.contentType }).done();
       return this.bytes;
     } finally {
       await this.discard();
@@ -260,6 +249,11 @@ class S3SpooledSink implements ObjectSink {
     this.handle = undefined;
     await rm(this.file, { force: true });
   }
+}
+
+/** lib-storage's upload of a body: one put below PART_SIZE, multipart above it with PARTS_IN_FLIGHT parts at a time. */
+function uploadOf(client: S3Client, params: { Bucket: string; Key: string; Body: Readable; ContentType: string | undefined }): Upload {
+  return new Upload({ client, params, partSize: PART_SIZE, queueSize: PARTS_IN_FLIGHT });
 }
 
 function isMissingKey(error: unknown): boolean {

@@ -5,7 +5,7 @@ import { renderContractYaml } from '../../infer/contract-yaml.js';
 import { inferTable } from '../../infer/infer-types.js';
 import { SNIFF_BYTES, sniffDialect } from '../../infer/sniff.js';
 import { parseContract } from '../../pipeline/contract.js';
-import { decompressed, isGzip } from '../../pipeline/decompress.js';
+import { DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES, decompressed, isGzip } from '../../pipeline/decompress.js';
 import { GluelessError } from '../../pipeline/errors.js';
 import { isIdentifier, toSnakeCase } from '../../pipeline/names.js';
 
@@ -90,5 +90,9 @@ async function readHead(file: string): Promise<[text: string, complete: boolean]
 
 /** The file's bytes, gunzipped if it is gzip (with the ingest defaults' bounds against decompression bombs). */
 function uncompressed(file: string): AsyncIterable<Uint8Array> {
-  return decompressed(createReadStream(file), { fileName: file, maxUncompressedBytes: 5 * 1024 ** 3, maxRatio: 200 });
+  return decompressed(createReadStream(file), {
+    fileName: file,
+    maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    maxRatio: DEFAULT_MAX_COMPRESSION_RATIO,
+  });
 }
