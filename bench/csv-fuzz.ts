@@ -7,7 +7,7 @@
  *   tsx bench/csv-fuzz.ts [iterations]
  */
 import { parse } from 'csv-parse/sync';
-import { readCsvRecords, type SourceRecord } from '../src/pipeline/csv.js';
+import { readCsvRecords, type SourceRecord } from '../src/pipeline/read/csv.js';
 
 const ALPHABET = ['a', 'b', ',', '"', '\n', '\r', '\r\n', 'é', ' ', '""', 'x,y'];
 

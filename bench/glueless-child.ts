@@ -11,8 +11,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadContractDirectory } from '../src/adapters/local/contract-files.js';
 import { DirectoryObjectStore } from '../src/adapters/local/directory-store.js';
-import type { Lake } from '../src/pipeline/ports.js';
-import { processObject } from '../src/pipeline/run.js';
+import type { Lake } from '../src/pipeline/contract/ports.js';
+import { processObject } from '../src/pipeline/run/run.js';
 
 const [csvFile, lakeDir] = process.argv.slice(2) as [string, string];
 await rm(lakeDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseContract } from '../src/pipeline/contract.js';
+import { parseContract } from '../src/pipeline/schema/parse-contract.js';
 
 describe('README', () => {
   it('documents a full contract example that glueless accepts as written', async () => {

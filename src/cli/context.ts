@@ -1,6 +1,6 @@
 import { loadContractDirectory } from '../adapters/local/contract-files.js';
 import { openLocalLake, DEFAULT_LAKE_DIR, type LocalLake } from '../adapters/local/local-lake.js';
-import type { DatasetContract } from '../pipeline/contract.js';
+import type { DatasetContract } from '../pipeline/contract/contract.js';
 
 /** Options every command shares, read once at the edge: flags first, then the environment, then defaults. */
 export interface GlobalOptions {

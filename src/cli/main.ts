@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { listTables, runQuery } from '../adapters/local/duckdb-query.js';
-import { GluelessError } from '../pipeline/errors.js';
+import { GluelessError } from '../pipeline/contract/errors.js';
 import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
 import { ingestFiles } from './commands/ingest.js';
 import { replayQuarantineFile } from './commands/replay.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, type Tags } from 'yaml';
-import { GluelessError } from '../pipeline/errors.js';
+import { GluelessError } from '../pipeline/contract/errors.js';
 
 /** Just enough of a SAM template to build and run a function locally: its handler, code root, environment, build metadata. */
 

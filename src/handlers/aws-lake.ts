@@ -7,7 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { AthenaCatalog } from '../adapters/aws/athena-catalog.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { SnsNotifier } from '../adapters/aws/sns-notifier.js';
-import type { Catalog, Lake, Notifier } from '../pipeline/ports.js';
+import type { Catalog, Lake, Notifier } from '../pipeline/contract/ports.js';
 import type { TransformConfig } from './config.js';
 import { tracer } from './powertools.js';
 

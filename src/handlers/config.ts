@@ -1,4 +1,4 @@
-import { GluelessError } from '../pipeline/errors.js';
+import { GluelessError } from '../pipeline/contract/errors.js';
 
 /**
  * What the transform function needs from its environment, read once at the edge. Checked by hand rather than with the

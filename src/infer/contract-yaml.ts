@@ -1,4 +1,4 @@
-import { typeName } from '../pipeline/types.js';
+import { typeName } from '../pipeline/contract/column-type.js';
 import type { Dialect } from './sniff.js';
 import type { ColumnGuess, TableGuess } from './infer-types.js';
 

@@ -1,10 +1,10 @@
-import type { PartitionLayout } from '../pipeline/contract.js';
-import { CAST_FAILED, casterFor, type Caster } from '../pipeline/cast.js';
-import { readCsvRecords } from '../pipeline/csv.js';
-import { InputFileError } from '../pipeline/errors.js';
-import { isIdentifier, toSnakeCase } from '../pipeline/names.js';
-import { comparable } from '../pipeline/typed-row.js';
-import type { ColumnType } from '../pipeline/types.js';
+import type { PartitionLayout } from '../pipeline/contract/contract.js';
+import { CAST_FAILED, casterFor, type Caster } from '../pipeline/typing/cast.js';
+import { readCsvRecords } from '../pipeline/read/csv.js';
+import { InputFileError } from '../pipeline/contract/errors.js';
+import { isIdentifier, toSnakeCase } from '../pipeline/contract/names.js';
+import { comparable } from '../pipeline/typing/typed-row.js';
+import type { ColumnType } from '../pipeline/contract/column-type.js';
 import type { Dialect } from './sniff.js';
 
 /**

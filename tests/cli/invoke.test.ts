@@ -8,7 +8,7 @@ import { CreateWorkGroupCommand, AthenaClient } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeFunction } from '../../src/cli/commands/invoke.js';
-import type { RunManifest } from '../../src/pipeline/manifest.js';
+import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 import { useMoto } from '../support/moto.js';
 
 /** `glueless invoke`: `sam local invoke` without Docker, against moto. Names match events/ and events/env.json. */

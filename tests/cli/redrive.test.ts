@@ -10,9 +10,9 @@ import { runQuery } from '../../src/adapters/local/duckdb-query.js';
 import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../src/adapters/local/failed-event-folder.js';
 import { openLocalLake, type LocalLake } from '../../src/adapters/local/local-lake.js';
 import { redrive, type ProgressStream } from '../../src/cli/commands/redrive.js';
-import { GluelessError } from '../../src/pipeline/errors.js';
-import { failureRecordFor, rawKeysOf, readInvocationRecord, type InvocationRecord } from '../../src/pipeline/failed-events.js';
-import { schemaKey, tableSchemaOf, type TableSchema } from '../../src/pipeline/schema-change.js';
+import { GluelessError } from '../../src/pipeline/contract/errors.js';
+import { failureRecordFor, rawKeysOf, readInvocationRecord, type InvocationRecord } from '../../src/pipeline/run/failed-events.js';
+import { schemaKey, tableSchemaOf, type TableSchema } from '../../src/pipeline/schema/schema-change.js';
 import { landFile } from '../support/local.js';
 import { useMoto } from '../support/moto.js';
 

@@ -16,10 +16,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Context, S3Event } from 'aws-lambda';
 import { buildLambda, type LambdaBundle } from '../../scripts/build-lambda.js';
 import type { TransformSummary } from '../../src/handlers/transform.js';
-import { parseContract, type DatasetContract } from '../../src/pipeline/contract.js';
-import { addPartitionStatements, createTableStatement } from '../../src/pipeline/ddl.js';
-import { parquetKey, sourceManifestKey } from '../../src/pipeline/layout.js';
-import type { RunManifest } from '../../src/pipeline/manifest.js';
+import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
+import type { DatasetContract } from '../../src/pipeline/contract/contract.js';
+import { addPartitionStatements, createTableStatement } from '../../src/pipeline/schema/ddl.js';
+import { parquetKey, sourceManifestKey } from '../../src/pipeline/write/layout.js';
+import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 import { useMoto } from '../support/moto.js';
 import { expectedRowsSql, sq } from '../support/oracle-sql.js';
 

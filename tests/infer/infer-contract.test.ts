@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { inferContract } from '../../src/cli/commands/infer.js';
-import { parseContract } from '../../src/pipeline/contract.js';
-import { processObject } from '../../src/pipeline/run.js';
+import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
+import { processObject } from '../../src/pipeline/run/run.js';
 import { landRaw, tempLake } from '../support/local.js';
 
 /** `inferContract` on files: names, options, refusals, and every dialect of issue 4 point 6 from infer to Parquet. */

@@ -2,9 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runQuery } from '../../src/adapters/local/duckdb-query.js';
 import { inferContract } from '../../src/cli/commands/infer.js';
-import { parseContract } from '../../src/pipeline/contract.js';
-import { ingestObject } from '../../src/pipeline/ingest.js';
-import { typeName } from '../../src/pipeline/types.js';
+import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
+import { ingestObject } from '../../src/pipeline/run/ingest.js';
+import { typeName } from '../../src/pipeline/contract/column-type.js';
 import { landFile, tempLake } from '../support/local.js';
 import { sq } from '../support/oracle-sql.js';
 

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inferContract } from '../../src/cli/commands/infer.js';
-import { parseContract } from '../../src/pipeline/contract.js';
-import { processObject } from '../../src/pipeline/run.js';
+import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
+import { processObject } from '../../src/pipeline/run/run.js';
 import { landRaw, tempLake } from '../support/local.js';
 
 /**

@@ -1,6 +1,6 @@
 import { inferTable, type ColumnGuess, type TableGuess } from '../../src/infer/infer-types.js';
-import { InputFileError } from '../../src/pipeline/errors.js';
-import { typeName } from '../../src/pipeline/types.js';
+import { InputFileError } from '../../src/pipeline/contract/errors.js';
+import { typeName } from '../../src/pipeline/contract/column-type.js';
 
 async function* bytesOf(text: string, chunkSize = 1 << 16) {
   const bytes = Buffer.from(text);

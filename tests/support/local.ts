@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openLocalLake, type LocalLake } from '../../src/adapters/local/local-lake.js';
-import { parseContract, type DatasetContract } from '../../src/pipeline/contract.js';
-import type { RunManifest } from '../../src/pipeline/manifest.js';
+import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
+import type { DatasetContract } from '../../src/pipeline/contract/contract.js';
+import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 
 /** A fresh local lake in a temp directory; `cleanup` removes it. */
 export async function tempLake(): Promise<LocalLake & { cleanup: () => Promise<void> }> {

@@ -5,11 +5,11 @@ import {
   type AthenaClient,
   type QueryExecutionState,
 } from '@aws-sdk/client-athena';
-import type { DatasetContract } from '../../pipeline/contract.js';
-import { addColumnsStatement, addPartitionStatements, createTableStatement } from '../../pipeline/ddl.js';
-import { CatalogError } from '../../pipeline/errors.js';
-import type { Catalog, PartitionRef } from '../../pipeline/ports.js';
-import type { ColumnType } from '../../pipeline/types.js';
+import type { DatasetContract } from '../../pipeline/contract/contract.js';
+import { addColumnsStatement, addPartitionStatements, createTableStatement } from '../../pipeline/schema/ddl.js';
+import { CatalogError } from '../../pipeline/contract/errors.js';
+import type { Catalog, PartitionRef } from '../../pipeline/contract/ports.js';
+import type { ColumnType } from '../../pipeline/contract/column-type.js';
 
 export interface AthenaCatalogOptions {
   client: AthenaClient;

@@ -12,8 +12,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { GluelessError, ObjectNotFoundError } from '../../pipeline/errors.js';
-import type { ObjectInfo, ObjectSink, ObjectStore } from '../../pipeline/ports.js';
+import { GluelessError, ObjectNotFoundError } from '../../pipeline/contract/errors.js';
+import type { ObjectInfo, ObjectSink, ObjectStore } from '../../pipeline/contract/ports.js';
 
 export interface S3ObjectStoreOptions {
   client: S3Client;

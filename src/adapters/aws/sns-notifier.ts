@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Notifier, RunNotice } from '../../pipeline/ports.js';
+import type { Notifier, RunNotice } from '../../pipeline/contract/ports.js';
 
 export interface SnsNotifierOptions {
   client: SNSClient;

@@ -5,7 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { readInvocationRecord, type FailedEvent, type FailedEventQueue } from '../../pipeline/failed-events.js';
+import { readInvocationRecord, type FailedEvent, type FailedEventQueue } from '../../pipeline/run/failed-events.js';
 
 export interface SqsFailedEventQueueOptions {
   client: SQSClient;

@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseContract, type DatasetContract } from '../../pipeline/contract.js';
-import { checkContractSet } from '../../pipeline/datasets.js';
-import { ContractError } from '../../pipeline/errors.js';
+import { parseContract } from '../../pipeline/schema/parse-contract.js';
+import type { DatasetContract } from '../../pipeline/contract/contract.js';
+import { checkContractSet } from '../../pipeline/schema/datasets.js';
+import { ContractError } from '../../pipeline/contract/errors.js';
 
 /** Every `*.yaml` / `*.yml` contract in a directory (default `datasets/`), validated. */
 export async function loadContractDirectory(directory: string): Promise<DatasetContract[]> {

@@ -1,8 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ObjectNotFoundError, UnsafeValueError } from '../../pipeline/errors.js';
-import type { ObjectInfo, ObjectSink, ObjectStore } from '../../pipeline/ports.js';
+import { ObjectNotFoundError, UnsafeValueError } from '../../pipeline/contract/errors.js';
+import type { ObjectInfo, ObjectSink, ObjectStore } from '../../pipeline/contract/ports.js';
 
 /**
  * A lake zone as a directory. Keys map to paths under the root and can never leave it: `..` segments, absolute keys

@@ -1,11 +1,11 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetContract } from '../../pipeline/contract.js';
-import { CatalogError } from '../../pipeline/errors.js';
-import { fileColumns, partitionKeys } from '../../pipeline/partition.js';
-import type { Catalog, PartitionRef } from '../../pipeline/ports.js';
-import { typeName, type ColumnType } from '../../pipeline/types.js';
+import type { DatasetContract } from '../../pipeline/contract/contract.js';
+import { CatalogError } from '../../pipeline/contract/errors.js';
+import { fileColumns, partitionKeys } from '../../pipeline/write/partition.js';
+import type { Catalog, PartitionRef } from '../../pipeline/contract/ports.js';
+import { typeName, type ColumnType } from '../../pipeline/contract/column-type.js';
 
 /**
  * The local catalog: a DuckDB database file in the lake (`catalog.duckdb`) that records tables and registered

@@ -7,7 +7,7 @@ import {
   type FailedEvent,
   type FailedEventQueue,
   type InvocationRecord,
-} from '../../pipeline/failed-events.js';
+} from '../../pipeline/run/failed-events.js';
 
 /** The bucket name local failure records carry: a local lake has one raw zone, and redrive checks records name it. */
 export const LOCAL_RAW_BUCKET = 'glueless-local-raw';

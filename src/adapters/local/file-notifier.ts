@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Notifier, RunNotice } from '../../pipeline/ports.js';
+import type { Notifier, RunNotice } from '../../pipeline/contract/ports.js';
 
 /** The local stand-in for the SNS topic: each notice is one JSON line appended to `notices.jsonl` in the lake. */
 export class FileNotifier implements Notifier {

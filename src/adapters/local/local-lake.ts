@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Lake } from '../../pipeline/ports.js';
+import type { Lake } from '../../pipeline/contract/ports.js';
 import { DirectoryObjectStore } from './directory-store.js';
 import { DuckDbCatalog } from './duckdb-catalog.js';
 import { FileNotifier } from './file-notifier.js';

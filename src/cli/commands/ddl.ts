@@ -1,7 +1,7 @@
 import { loadContractDirectory } from '../../adapters/local/contract-files.js';
-import { createTableStatement } from '../../pipeline/ddl.js';
-import { GluelessError } from '../../pipeline/errors.js';
-import { tablePrefix } from '../../pipeline/layout.js';
+import { createTableStatement } from '../../pipeline/schema/ddl.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
+import { tablePrefix } from '../../pipeline/write/layout.js';
 
 /** `glueless ddl <dataset>`: the Athena CREATE EXTERNAL TABLE the Lambda runs, to review or run by hand. */
 export async function printDdl(datasets: string, name: string, options: { location?: string; database: string }): Promise<string> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { runQuery } from '../../adapters/local/duckdb-query.js';
 import { openLocalLake } from '../../adapters/local/local-lake.js';
 import { loadContractDirectory } from '../../adapters/local/contract-files.js';
-import { contractForKey } from '../../pipeline/datasets.js';
+import { contractForKey } from '../../pipeline/schema/datasets.js';
 import { ingestFiles } from './ingest.js';
 import { renderTable } from '../format.js';
 

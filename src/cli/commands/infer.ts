@@ -4,10 +4,10 @@ import path from 'node:path';
 import { renderContractYaml } from '../../infer/contract-yaml.js';
 import { inferTable } from '../../infer/infer-types.js';
 import { SNIFF_BYTES, sniffDialect } from '../../infer/sniff.js';
-import { parseContract } from '../../pipeline/contract.js';
-import { DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES, decompressed, isGzip } from '../../pipeline/decompress.js';
-import { GluelessError } from '../../pipeline/errors.js';
-import { isIdentifier, toSnakeCase } from '../../pipeline/names.js';
+import { parseContract } from '../../pipeline/schema/parse-contract.js';
+import { DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES, decompressed, isGzip } from '../../pipeline/read/decompress.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
+import { isIdentifier, toSnakeCase } from '../../pipeline/contract/names.js';
 
 /**
  * `glueless infer <file.csv>`: the crawler's job done once and reviewably. Sniffs the dialect from the first 64 KiB,

@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { ingestObject, type IngestResult } from '../../pipeline/ingest.js';
+import { ingestObject, type IngestResult } from '../../pipeline/run/ingest.js';
 import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../adapters/local/failed-event-folder.js';
-import { failureRecordFor } from '../../pipeline/failed-events.js';
-import type { DatasetContract } from '../../pipeline/contract.js';
-import { GluelessError } from '../../pipeline/errors.js';
-import type { RunManifest } from '../../pipeline/manifest.js';
+import { failureRecordFor } from '../../pipeline/run/failed-events.js';
+import type { DatasetContract } from '../../pipeline/contract/contract.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
+import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
 import { formatBytes } from '../format.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { GluelessError } from '../../pipeline/errors.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
 import { isIntrinsic, literalValue, readSamTemplate, samFunction, type SamFunction, type SamTemplate } from '../sam-template.js';
 import { applyEnvironment } from '../environment.js';
 

@@ -7,11 +7,11 @@ import { openLocalLake } from '../../adapters/local/local-lake.js';
 import { openAwsLake } from '../../handlers/aws-lake.js';
 import { ConfigError, readConfig } from '../../handlers/config.js';
 import { bundledContracts } from '../../handlers/datasets.generated.js';
-import { checkContractSet } from '../../pipeline/datasets.js';
-import { GluelessError } from '../../pipeline/errors.js';
-import { rawKeysOf, type FailedEvent, type FailedEventQueue } from '../../pipeline/failed-events.js';
-import { ingestObject, type IngestDeps } from '../../pipeline/ingest.js';
-import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake } from '../../pipeline/retry.js';
+import { checkContractSet } from '../../pipeline/schema/datasets.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
+import { rawKeysOf, type FailedEvent, type FailedEventQueue } from '../../pipeline/run/failed-events.js';
+import { ingestObject, type IngestDeps } from '../../pipeline/run/ingest.js';
+import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake } from '../../pipeline/run/retry.js';
 import { applyEnvironment } from '../environment.js';
 
 /**

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
-import type { DatasetContract } from '../../pipeline/contract.js';
-import { GluelessError } from '../../pipeline/errors.js';
-import { ingestObject } from '../../pipeline/ingest.js';
-import type { RunManifest } from '../../pipeline/manifest.js';
-import { replayableCsv, replayKey } from '../../pipeline/replay.js';
+import type { DatasetContract } from '../../pipeline/contract/contract.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
+import { ingestObject } from '../../pipeline/run/ingest.js';
+import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
+import { replayableCsv, replayKey } from '../../pipeline/run/replay.js';
 import { summarize } from './ingest.js';
 
 /**

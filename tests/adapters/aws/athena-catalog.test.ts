@@ -6,10 +6,10 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { AthenaCatalog } from '../../../src/adapters/aws/athena-catalog.js';
-import { parseContract } from '../../../src/pipeline/contract.js';
-import { addPartitionStatements, createTableStatement } from '../../../src/pipeline/ddl.js';
-import { CatalogError, UnsafeValueError } from '../../../src/pipeline/errors.js';
-import type { PartitionRef } from '../../../src/pipeline/ports.js';
+import { parseContract } from '../../../src/pipeline/schema/parse-contract.js';
+import { addPartitionStatements, createTableStatement } from '../../../src/pipeline/schema/ddl.js';
+import { CatalogError, UnsafeValueError } from '../../../src/pipeline/contract/errors.js';
+import type { PartitionRef } from '../../../src/pipeline/contract/ports.js';
 import { useMoto } from '../../support/moto.js';
 
 const WORKGROUP = 'glueless';

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { AthenaCatalog } from '../../../src/adapters/aws/athena-catalog.js';
 import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store.js';
 import { SnsNotifier } from '../../../src/adapters/aws/sns-notifier.js';
-import { parseContract } from '../../../src/pipeline/contract.js';
-import { ingestObject } from '../../../src/pipeline/ingest.js';
+import { parseContract } from '../../../src/pipeline/schema/parse-contract.js';
+import { ingestObject } from '../../../src/pipeline/run/ingest.js';
 import { useMoto } from '../../support/moto.js';
 
 /** 50 files ingested concurrently through the AWS adapters against moto: each processed once, total rows exact. */

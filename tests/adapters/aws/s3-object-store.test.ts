@@ -10,7 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store.js';
-import { ObjectNotFoundError } from '../../../src/pipeline/errors.js';
+import { ObjectNotFoundError } from '../../../src/pipeline/contract/errors.js';
 import { useMoto } from '../../support/moto.js';
 
 const BUCKET = 'lake-processed';

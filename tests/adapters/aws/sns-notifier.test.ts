@@ -6,8 +6,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { SnsNotifier } from '../../../src/adapters/aws/sns-notifier.js';
-import type { RunManifest } from '../../../src/pipeline/manifest.js';
-import type { RunNotice } from '../../../src/pipeline/ports.js';
+import type { RunManifest } from '../../../src/pipeline/contract/run-manifest.js';
+import type { RunNotice } from '../../../src/pipeline/contract/ports.js';
 import { useMoto } from '../../support/moto.js';
 
 const moto = useMoto();

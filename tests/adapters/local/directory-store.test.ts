@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DirectoryObjectStore } from '../../../src/adapters/local/directory-store.js';
-import { ObjectNotFoundError, UnsafeValueError } from '../../../src/pipeline/errors.js';
+import { ObjectNotFoundError, UnsafeValueError } from '../../../src/pipeline/contract/errors.js';
 
 describe('DirectoryObjectStore', () => {
   let dir: string;

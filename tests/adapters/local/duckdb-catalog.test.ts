@@ -1,6 +1,6 @@
 import { runQuery, listTables } from '../../../src/adapters/local/duckdb-query.js';
-import { registerPartitions } from '../../../src/pipeline/ingest.js';
-import { processObject } from '../../../src/pipeline/run.js';
+import { registerPartitions } from '../../../src/pipeline/run/ingest.js';
+import { processObject } from '../../../src/pipeline/run/run.js';
 import { landRaw, salesContract, tempLake } from '../../support/local.js';
 
 const HEADER = 'order_id,customer_id,product,quantity,price,order_date,notes';

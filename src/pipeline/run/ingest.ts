@@ -1,0 +1,84 @@
+import type { DatasetContract } from '../contract/contract.js';
+import { contractForKey } from '../schema/datasets.js';
+import { ObjectNotFoundError } from '../contract/errors.js';
+import { tablePrefix } from '../write/layout.js';
+import type { RunManifest } from '../contract/run-manifest.js';
+import { parsePartitionPath } from '../write/partition.js';
+import type { Catalog, Lake, Notifier } from '../contract/ports.js';
+import { processObject, readJson, type ProcessOptions } from './run.js';
+import { planSchemaChange, schemaKey, tableSchemaOf, type TableSchema } from '../schema/schema-change.js';
+import type { ColumnType } from '../contract/column-type.js';
+
+/**
+ * What the S3 trigger does for one raw object, and what `glueless ingest` does after landing a file: convert, make the
+ * table and its new partitions visible, then tell subscribers. SUCCEEDED is published only after the partitions are
+ * registered, so the data is queryable when the notice arrives. A file refused as a whole is REJECTED (kept in
+ * quarantine; a retry cannot help, so nothing is thrown); a failure publishes FAILED and rethrows.
+ */
+
+export interface IngestDeps {
+  lake: Lake;
+  catalog: Catalog;
+  notifier: Notifier;
+  contracts: DatasetContract[];
+  options?: ProcessOptions;
+}
+
+export type IngestResult =
+  | { status: 'processed'; manifest: RunManifest }
+  | { status: 'rejected'; manifest: RunManifest }
+  | { status: 'skipped'; reason: string };
+
+export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<IngestResult> {
+  const contract = contractForKey(deps.contracts, rawKey);
+  if (!contract) return { status: 'skipped', reason: `no dataset contract owns "${rawKey}"` };
+  const source = deps.lake.raw.locationOf(rawKey);
+  try {
+    // A contract change the table cannot take is refused before any data is written.
+    const addedColumns = planSchemaChange(await readRegisteredSchema(deps.lake, contract.name), contract);
+    const manifest = await processObject(rawKey, contract, deps.lake, deps.options);
+    if (manifest.outcome === 'rejected') {
+      await deps.notifier.publish({ status: 'REJECTED', dataset: contract.name, source, manifest, error: manifest.rejectReason });
+      return { status: 'rejected', manifest };
+    }
+    await registerPartitions(contract, manifest, deps, addedColumns);
+    await deps.notifier.publish({ status: 'SUCCEEDED', dataset: contract.name, source, manifest });
+    return { status: 'processed', manifest };
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError && error.key === rawKey) {
+      // Deleted between the event and the read: nothing to convert, and retrying cannot bring it back.
+      return { status: 'skipped', reason: `${rawKey} no longer exists (deleted before it was read)` };
+    }
+    // The run's own error is what matters: a notice that cannot be sent must not replace it.
+    await deps.notifier
+      .publish({ status: 'FAILED', dataset: contract.name, source, error: (error as Error).message })
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Makes a run's partitions queryable: the table exists (created from the contract), has any new columns, and every
+ * partition the run wrote is registered. Registering twice changes nothing (IF NOT EXISTS).
+ */
+export async function registerPartitions(
+  contract: DatasetContract,
+  manifest: RunManifest,
+  deps: Pick<IngestDeps, 'lake' | 'catalog'>,
+  addedColumns: Array<{ name: string; type: ColumnType }> = [],
+) {
+  const { processed } = deps.lake;
+  await deps.catalog.ensureTable(contract, processed.locationOf(tablePrefix(contract.name)));
+  if (addedColumns.length > 0) await deps.catalog.addColumns(contract, addedColumns);
+  const schema = JSON.stringify(tableSchemaOf(contract), null, 2);
+  await processed.write(schemaKey(contract.name), schema, 'application/json');
+  const partitions = manifest.partitions.map((path) => ({
+    values: parsePartitionPath(contract, path),
+    location: processed.locationOf(`${tablePrefix(contract.name)}${path}`),
+  }));
+  if (partitions.length > 0) await deps.catalog.addPartitions(contract, partitions);
+}
+
+function readRegisteredSchema(lake: Lake, table: string): Promise<TableSchema | undefined> {
+  return readJson<TableSchema>(lake.processed, schemaKey(table));
+}

@@ -1,0 +1,236 @@
+import type { DatasetContract } from '../contract/contract.js';
+import { DuplicateKeyCheck } from '../checks/rules.js';
+import { readCsvRecords, type SourceRecord } from '../read/csv.js';
+import { decompressed } from '../read/decompress.js';
+import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
+import { resolveHeader } from '../read/header.js';
+import { parquetKey, quarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
+import { ManifestBuilder } from './manifest.js';
+import type { RunManifest } from '../contract/run-manifest.js';
+import { partitionPathFor, fileColumns } from '../write/partition.js';
+import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
+import type { Lake, ObjectStore } from '../contract/ports.js';
+import { QuarantineWriter } from '../write/quarantine.js';
+import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
+
+/**
+ * One raw object in, Parquet partitions and a quarantine file out: the whole conversion, the same for the Lambda, the
+ * CLI and the tests. Every row read is either written or quarantined with its reason. A file refused as a whole (bad
+ * header, malformed CSV, not UTF-8, a file-level rule) has no Parquet written: it is kept whole in the quarantine zone
+ * beside its reason, and the manifest's outcome is `rejected` with a one-line reason naming the file and line.
+ */
+
+export interface ProcessOptions {
+  /** Rows buffered across all partitions before the largest is written early (memory bound). */
+  maxBufferedRows?: number;
+}
+
+export async function processObject(
+  sourceKey: string,
+  contract: DatasetContract,
+  lake: Lake,
+  options: ProcessOptions = {},
+): Promise<RunManifest> {
+  const manifest = new ManifestBuilder(contract.name, sourceKey);
+  try {
+    return await convert(sourceKey, contract, lake, options, manifest);
+  } catch (error) {
+    if (!(error instanceof InputFileError)) throw error;
+    return rejectFile(sourceKey, contract, lake, manifest, error.message);
+  }
+}
+
+async function convert(
+  sourceKey: string,
+  contract: DatasetContract,
+  lake: Lake,
+  options: ProcessOptions,
+  manifest: ManifestBuilder,
+): Promise<RunManifest> {
+  const source = decompressed(countBytes(await lake.raw.read(sourceKey), manifest), {
+    fileName: sourceKey,
+    maxUncompressedBytes: contract.csv.maxUncompressedBytes,
+    maxRatio: contract.csv.maxCompressionRatio,
+  });
+  const records = readCsvRecords(source, {
+    fileName: sourceKey,
+    delimiter: contract.csv.delimiter,
+    quote: contract.csv.quote,
+    maxRecordChars: contract.csv.maxRecordChars,
+  })[Symbol.asyncIterator]();
+
+  const first = await records.next();
+  const headerRecord = first.done ? undefined : first.value[0];
+  if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
+  const headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
+  manifest.warnings.push(...headerMap.warnings);
+
+  const typer = new RowTyper(contract, headerMap);
+  const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
+  const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
+  const ingestDay = Math.floor(manifest.started / 86_400_000);
+  const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
+  const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
+  const columns = fileColumns(contract);
+  const written = recordingCompletedObjects(lake.processed);
+  const writer = new PartitionedParquetWriter({
+    store: written.store,
+    columns,
+    rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
+    keyFor: (path) => parquetKey(contract.name, path, sourceKey),
+    rowGroupSize: contract.rowGroupSize,
+    // Buffered rows are compact (tens of bytes each): enough of them that 100 open partitions still get row groups of
+    // thousands of rows. The byte bound (64 MiB) holds wide tables in check.
+    maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 250_000),
+  });
+  const quarantine = new QuarantineWriter(lake.quarantine, quarantineKey(contract.name, sourceKey), headerMap.header);
+
+  const values: RowValue[] = new Array(rowColumns.length).fill(null);
+  const partitionPaths = new Map<number, string>();
+  const partitionPathOf = (value: number) => {
+    let path = partitionPaths.get(value);
+    if (path === undefined) partitionPaths.set(value, (path = partitionPathFor(contract, value, partitionKind)));
+    return path;
+  };
+  // Returns a promise only when the row needed I/O: most rows are handled without an await.
+  const handle = (record: SourceRecord): Promise<void> | undefined => {
+    manifest.rowsRead++;
+    let rejection: RowRejection | null = typer.type(record.fields, values);
+    if (!rejection && duplicates.enabled) {
+      const earlier = duplicates.firstLineOf(values, record.line);
+      if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
+    }
+    if (rejection) {
+      manifest.countQuarantined(rejection.rule);
+      return quarantine.quarantineRow(record.fields, record.line, rejection);
+    }
+    manifest.rowsWritten++;
+    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number)));
+  };
+
+  try {
+    for (const record of first.value!.slice(1)) await handle(record);
+    for (let batch = await records.next(); !batch.done; batch = await records.next()) {
+      for (const record of batch.value) {
+        const pending = handle(record);
+        if (pending) await pending;
+      }
+    }
+    const reason = fileRuleViolation(contract, manifest);
+    if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
+    manifest.outputs.push(...(await writer.finish()));
+  } catch (error) {
+    // Nothing half-visible: files this attempt completed before it failed are removed again.
+    await Promise.allSettled([writer.abort(), quarantine.abort(), lake.processed.delete(written.keys)]);
+    throw error;
+  }
+  const quarantineFile = await quarantine.close();
+  const result = manifest.finish({ quarantineFile });
+  await replaceSourceManifest(lake, contract, result);
+  return result;
+}
+
+/** Wraps a store so the keys of objects completed through it can be removed if the run fails. */
+function recordingCompletedObjects(store: ObjectStore): { store: ObjectStore; keys: string[] } {
+  const keys: string[] = [];
+  const recording: ObjectStore = Object.create(store) as ObjectStore;
+  recording.openSink = async (key, contentType) => {
+    const sink = await store.openSink(key, contentType);
+    return {
+      write: (chunk) => sink.write(chunk),
+      abort: () => sink.abort(),
+      close: async () => {
+        const bytes = await sink.close();
+        keys.push(key);
+        return bytes;
+      },
+    };
+  };
+  return { store: recording, keys };
+}
+
+/** The file-level rule the run broke (min_rows, max_error_ratio), if any. */
+function fileRuleViolation(contract: DatasetContract, manifest: ManifestBuilder): string | undefined {
+  const { minRows, maxErrorRatio } = contract.file;
+  if (manifest.rowsRead < minRows) return `${manifest.rowsRead} rows, fewer than the ${minRows} the contract requires (file.min_rows)`;
+  const ratio = manifest.rowsRead === 0 ? 0 : manifest.rowsQuarantined / manifest.rowsRead;
+  if (ratio > maxErrorRatio) {
+    return `${manifest.rowsQuarantined} of ${manifest.rowsRead} rows failed checks (${(ratio * 100).toFixed(1)}%), above file.max_error_ratio ${maxErrorRatio}`;
+  }
+  return undefined;
+}
+
+/**
+ * A file refused as a whole: nothing of it is written, it is kept whole in the quarantine zone beside a reason file,
+ * and whatever an earlier version of the same key produced is removed (the latest version holds no valid rows).
+ */
+async function rejectFile(sourceKey: string, contract: DatasetContract, lake: Lake, manifest: ManifestBuilder, reason: string): Promise<RunManifest> {
+  const copyKey = rejectedFileKey(contract.name, sourceKey);
+  const sink = await lake.quarantine.openSink(copyKey);
+  try {
+    for await (const chunk of await lake.raw.read(sourceKey)) await sink.write(chunk);
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  manifest.rejectAll();
+  const result = manifest.finish({ outcome: 'rejected', rejectReason: reason, quarantineFile: copyKey });
+  await lake.quarantine.write(rejectionReasonKey(contract.name, sourceKey), JSON.stringify(result, null, 2), 'application/json');
+  await replaceSourceManifest(lake, contract, result);
+  return result;
+}
+
+function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {
+  const key = contract.primaryKey.map((k) => String(values[rowColumns.indexOf(k)])).join(', ');
+  return {
+    rule: 'unique',
+    column: contract.primaryKey.join(','),
+    value: key,
+    message: `duplicate ${contract.primaryKey.join(', ')} ${key} (first seen on line ${earlierLine})`,
+  };
+}
+
+/**
+ * Records what this source produced and deletes what an earlier run of the same key produced that this one did not
+ * (a changed file may no longer touch a partition): the lake then holds exactly the latest version's rows.
+ */
+async function replaceSourceManifest(lake: Lake, contract: DatasetContract, manifest: RunManifest): Promise<void> {
+  const key = sourceManifestKey(contract.name, manifest.source);
+  const previous = await readPreviousManifest(lake, key);
+  if (previous) {
+    const current = new Set(manifest.outputs.map((o) => o.key));
+    const stale = previous.outputs.map((o) => o.key).filter((k) => !current.has(k));
+    if (stale.length > 0) await lake.processed.delete(stale);
+    if (previous.quarantineFile && previous.quarantineFile !== manifest.quarantineFile) {
+      await lake.quarantine.delete([previous.quarantineFile]);
+    }
+    if (previous.outcome === 'rejected' && manifest.outcome !== 'rejected') {
+      await lake.quarantine.delete([rejectionReasonKey(contract.name, manifest.source)]);
+    }
+  }
+  await lake.processed.write(key, JSON.stringify(manifest, null, 2), 'application/json');
+}
+
+function readPreviousManifest(lake: Lake, key: string): Promise<RunManifest | undefined> {
+  return readJson<RunManifest>(lake.processed, key);
+}
+
+/** A small JSON object of the lake (a manifest, a schema record), or undefined when there is none. */
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  try {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await store.read(key)) chunks.push(chunk);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+async function* countBytes(source: AsyncIterable<Uint8Array>, manifest: ManifestBuilder): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    manifest.bytesIn += chunk.byteLength;
+    yield chunk;
+  }
+}

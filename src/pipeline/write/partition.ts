@@ -1,0 +1,94 @@
+import type { DatasetContract } from '../contract/contract.js';
+import { UnsafeValueError } from '../contract/errors.js';
+import type { ColumnType } from '../contract/column-type.js';
+
+/**
+ * Hive partitioning: which partition keys a contract has, the values a row falls in, and the `k=v/` path of a
+ * partition. Partition values come only from typed date / timestamp values, and are checked against their pattern
+ * again before they reach a path or a DDL statement.
+ */
+
+export interface PartitionKey {
+  name: string;
+  type: ColumnType;
+  /** The only shape a value of this key may take. */
+  pattern: RegExp;
+}
+
+const DATE_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const YEAR_PATTERN = /^\d{4}$/;
+const TWO_DIGITS = /^\d{2}$/;
+
+export function partitionKeys(contract: DatasetContract): PartitionKey[] {
+  const { column, layout } = contract.partition;
+  const string: ColumnType = { kind: 'string' };
+  switch (layout) {
+    case 'date':
+      return [{ name: column, type: { kind: 'date' }, pattern: DATE_KEY_PATTERN }];
+    case 'year':
+      return [{ name: 'year', type: string, pattern: YEAR_PATTERN }];
+    case 'year_month':
+      return [
+        { name: 'year', type: string, pattern: YEAR_PATTERN },
+        { name: 'month', type: string, pattern: TWO_DIGITS },
+      ];
+    case 'year_month_day':
+      return [
+        { name: 'year', type: string, pattern: YEAR_PATTERN },
+        { name: 'month', type: string, pattern: TWO_DIGITS },
+        { name: 'day', type: string, pattern: TWO_DIGITS },
+      ];
+  }
+}
+
+/** Columns stored in the Parquet files: every source and derived column except those that became partition keys. */
+export function fileColumns(contract: DatasetContract): Array<{ name: string; type: ColumnType; required: boolean }> {
+  const keyNames = new Set(partitionKeys(contract).map((k) => k.name));
+  return [
+    ...contract.columns.map((c) => ({ name: c.name, type: c.type, required: c.required })),
+    ...contract.derived.map((d) => ({ name: d.name, type: d.type, required: false })),
+  ].filter((c) => !keyNames.has(c.name));
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Partition path (`order_date=2024-01-05/` or `year=2024/month=01/day=05/`) for a partition column value: days since
+ * the epoch for a date, milliseconds since the epoch (UTC) for a timestamp.
+ */
+export function partitionPathFor(contract: DatasetContract, value: number, kind: 'date' | 'timestamp'): string {
+  const iso = new Date(kind === 'date' ? value * MS_PER_DAY : value).toISOString(); // YYYY-MM-DDT…
+  const [year, month, day] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
+  switch (contract.partition.layout) {
+    case 'date':
+      return `${contract.partition.column}=${iso.slice(0, 10)}/`;
+    case 'year':
+      return `year=${year}/`;
+    case 'year_month':
+      return `year=${year}/month=${month}/`;
+    case 'year_month_day':
+      return `year=${year}/month=${month}/day=${day}/`;
+  }
+}
+
+/**
+ * Splits a partition path back into key values, checking each against its key's pattern: the gate before any value
+ * reaches a DDL statement.
+ */
+export function parsePartitionPath(contract: DatasetContract, path: string): Array<{ name: string; value: string }> {
+  const keys = partitionKeys(contract);
+  const parts = path.replace(/\/$/, '').split('/');
+  if (parts.length !== keys.length) {
+    throw new UnsafeValueError(`partition path "${path}" does not match the keys of table ${contract.name}`);
+  }
+  return parts.map((part, index) => {
+    const key = keys[index]!;
+    const [name, value, ...rest] = part.split('=');
+    if (name !== key.name || value === undefined || rest.length > 0 || !key.pattern.test(value)) {
+      throw new UnsafeValueError(
+        `partition value "${part}" is not a valid ${key.name} for table ${contract.name} (expected ${key.pattern})`,
+      );
+    }
+    return { name, value };
+  });
+}

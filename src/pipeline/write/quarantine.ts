@@ -1,0 +1,69 @@
+import { format, type CsvFormatterStream } from '@fast-csv/format';
+import type { ObjectSink, ObjectStore } from '../contract/ports.js';
+import type { RowRejection } from '../typing/typed-row.js';
+
+/**
+ * Rejected rows of one source file, as CSV in the quarantine zone: the source's own columns and values, then why —
+ * `_error_rule`, `_error_column`, `_error_value`, `_error_message`, `_source_line` — so a fixed file can be replayed.
+ * Opened on the first bad row; a clean file leaves no quarantine object.
+ */
+export const QUARANTINE_COLUMNS = ['_error_rule', '_error_column', '_error_value', '_error_message', '_source_line'];
+
+export class QuarantineWriter {
+  private formatter?: CsvFormatterStream<string[], string[]>;
+  private sink?: ObjectSink;
+  private pending: Promise<void> = Promise.resolve();
+  private failure?: Error;
+  rows = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly key: string,
+    private readonly header: string[],
+  ) {}
+
+  async quarantineRow(fields: string[], line: number, rejection: RowRejection): Promise<void> {
+    if (!this.formatter) await this.open();
+    this.rows++;
+    const row = [...this.fitToHeader(fields, rejection), rejection.rule, rejection.column, rejection.value, rejection.message, String(line)];
+    if (!this.formatter!.write(row)) await new Promise((resolve) => this.formatter!.once('drain', resolve));
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * A ragged row is padded to the header's width; surplus fields go into `_error_value` (as a JSON array, so a field
+   * holding a comma stays one field) so the error columns stay aligned and nothing the row held is lost.
+   */
+  private fitToHeader(fields: string[], rejection: RowRejection): string[] {
+    const width = this.header.length;
+    if (fields.length === width) return fields;
+    if (fields.length < width) return [...fields, ...new Array<string>(width - fields.length).fill('')];
+    rejection.value = JSON.stringify(fields.slice(width));
+    return fields.slice(0, width);
+  }
+
+  /** Completes the quarantine object; resolves with its key, or undefined when no row was quarantined. */
+  async close(): Promise<string | undefined> {
+    if (!this.formatter) return undefined;
+    await new Promise<void>((resolve) => this.formatter!.end(resolve));
+    await this.pending;
+    if (this.failure) throw this.failure;
+    await this.sink!.close();
+    return this.key;
+  }
+
+  async abort(): Promise<void> {
+    this.formatter?.destroy();
+    await this.sink?.abort();
+  }
+
+  private async open(): Promise<void> {
+    this.sink = await this.store.openSink(this.key, 'text/csv');
+    this.formatter = format<string[], string[]>({ headers: [...this.header, ...QUARANTINE_COLUMNS], writeHeaders: true, includeEndRowDelimiter: true });
+    this.formatter.on('data', (chunk: Buffer) => {
+      this.pending = this.pending.then(() => this.sink!.write(new Uint8Array(chunk))).catch((error) => {
+        this.failure = error as Error;
+      });
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import { processObject } from '../../../src/pipeline/run/run.js';
+import { isTransientError, retryingCatalog, retryingLake, withRetries, type RetryPolicy } from '../../../src/pipeline/run/retry.js';
+import type { Catalog, Lake, ObjectStore } from '../../../src/pipeline/contract/ports.js';
+import { landRaw, salesContract, tempLake } from '../../support/local.js';
+
+const slowDown = () => Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+const tooMany = () => Object.assign(new Error('Too many requests'), { name: 'TooManyRequestsException' });
+
+const instant: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000, sleep: async () => undefined };
+
+/** An ObjectStore that fails the first `times` calls of `method` with `fault`, then behaves. */
+function faulty(store: ObjectStore, method: keyof ObjectStore, times: number, fault: () => Error): ObjectStore & { calls: number } {
+  const wrapper = Object.create(store) as ObjectStore & { calls: number };
+  wrapper.calls = 0;
+  const original = (store[method] as (...args: unknown[]) => unknown).bind(store);
+  (wrapper as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+    wrapper.calls++;
+    if (wrapper.calls <= times) throw fault();
+    return original(...args);
+  };
+  return wrapper;
+}
+
+describe('retries of transient AWS faults', () => {
+  it('knows throttling and 5xx from permanent errors', () => {
+    expect([slowDown(), throttled(), tooMany()].map(isTransientError)).toEqual([true, true, true]);
+    expect(isTransientError(Object.assign(new Error('x'), { $metadata: { httpStatusCode: 500 } }))).toBe(true);
+    expect(isTransientError(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))).toBe(false);
+    expect(isTransientError(new Error('bug'))).toBe(false);
+  });
+
+  it('retries with full-jitter exponential backoff and then succeeds', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const result = await withRetries(
+      async () => {
+        if (++calls < 4) throw slowDown();
+        return 'ok';
+      },
+      { ...instant, random: () => 0.999, onRetry: (_e, _a, delay) => delays.push(delay) },
+    );
+    expect(result).toBe('ok');
+    expect(delays).toEqual([99, 199, 399]);
+  });
+
+  it('does not retry a permanent error, and gives up after maxAttempts', async () => {
+    let calls = 0;
+    await expect(withRetries(async () => { calls++; throw new Error('AccessDenied'); }, instant)).rejects.toThrow('AccessDenied');
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(withRetries(async () => { calls++; throw slowDown(); }, instant)).rejects.toThrow(/reduce your request rate/);
+    expect(calls).toBe(5);
+  });
+
+  it('never waits past the time the Lambda has left', async () => {
+    let calls = 0;
+    const policy: RetryPolicy = { ...instant, random: () => 0.999, remainingMs: () => 10_150, reserveMs: 10_000 };
+    await expect(withRetries(async () => { calls++; throw throttled(); }, policy)).rejects.toThrow('Rate exceeded');
+    expect(calls).toBe(2); // the first wait (99 ms) fits in the 150 ms to spare, the second (199 ms) does not
+  });
+
+  it('a run rides out S3 SlowDown on read and write, and Athena throttling on registration', async () => {
+    const local = await tempLake();
+    try {
+      const contract = await salesContract();
+      await landRaw(local, 'sales/orders/a.csv', 'order_id,customer_id,product,quantity,price,order_date,notes\n1,C1,Lamp,1,1.00,2024-03-01,\n');
+      const raw = faulty(local.lake.raw, 'read', 2, slowDown);
+      const processed = faulty(local.lake.processed, 'openSink', 1, slowDown);
+      const lake: Lake = retryingLake({ raw, processed, quarantine: local.lake.quarantine }, instant);
+      const manifest = await processObject('sales/orders/a.csv', contract, lake);
+      expect(manifest.rowsWritten).toBe(1);
+      expect([raw.calls, processed.calls]).toEqual([3, 2]);
+
+      let attempts = 0;
+      const flaky: Catalog = {
+        ensureTable: async (c, l) => {
+          if (++attempts <= 2) throw attempts === 1 ? throttled() : tooMany();
+          return local.catalog.ensureTable(c, l);
+        },
+        addColumns: (c, cols) => local.catalog.addColumns(c, cols),
+        addPartitions: (c, p) => local.catalog.addPartitions(c, p),
+      };
+      await retryingCatalog(flaky, instant).ensureTable(contract, local.lake.processed.locationOf('tables/sales_orders/'));
+      expect(attempts).toBe(3);
+    } finally {
+      await local.cleanup();
+    }
+  });
+
+  it('a run that fails midway leaves no Parquet of its own behind', async () => {
+    const local = await tempLake();
+    try {
+      const contract = await salesContract();
+      const rows = ['1,C1,Lamp,1,1.00,2024-03-01,', '2,C2,Lamp,1,1.00,2024-03-02,', '3,C3,Lamp,1,1.00,2024-03-03,'];
+      await landRaw(local, 'sales/orders/b.csv', `order_id,customer_id,product,quantity,price,order_date,notes\n${rows.join('\n')}\n`);
+      // The third file cannot be opened: the two completed before it must not stay visible.
+      let opened = 0;
+      const processed = Object.create(local.lake.processed) as ObjectStore;
+      processed.openSink = async (key, type) => {
+        if (++opened === 3) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+        return local.lake.processed.openSink(key, type);
+      };
+      await expect(processObject('sales/orders/b.csv', contract, { ...local.lake, processed })).rejects.toThrow('Access Denied');
+      expect(await local.lake.processed.list('')).toEqual([]);
+    } finally {
+      await local.cleanup();
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DirectoryObjectStore } from '../../../src/adapters/local/directory-store.js';
+import type { FileColumn } from '../../../src/pipeline/write/parquet.js';
+import { PartitionedParquetWriter, type PartitionedWriterOptions } from '../../../src/pipeline/write/partitioned-writer.js';
+
+const columns: FileColumn[] = [
+  { name: 'id', type: { kind: 'bigint' }, required: true },
+  { name: 'note', type: { kind: 'string' }, required: false },
+  { name: 'day', type: { kind: 'date' }, required: true },
+];
+
+describe('PartitionedParquetWriter', () => {
+  let dir: string;
+  let store: DirectoryObjectStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'glueless-writer-'));
+    store = new DirectoryObjectStore(dir);
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function write(rows: number, options: Partial<PartitionedWriterOptions>) {
+    const writer = new PartitionedParquetWriter({
+      store,
+      columns,
+      rowIndexes: [0, 1, 2],
+      keyFor: (partition) => `${partition}part.parquet`,
+      rowGroupSize: 1000,
+      maxBufferedRows: 1_000_000,
+      ...options,
+    });
+    for (let i = 0; i < rows; i++) {
+      const day = i % 4;
+      await writer.add([BigInt(i), i % 3 === 0 ? null : `note ${i} ${'·'.repeat(i % 50)}`, day], `day=${day}/`);
+    }
+    return writer.finish();
+  }
+
+  async function readBack(key: string) {
+    const bytes = await readFile(path.join(dir, key));
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    return { rowGroups: parquetMetadata(file).row_groups.map((g) => Number(g.num_rows)), rows: await parquetReadObjects({ file }) };
+  }
+
+  it('writes every row once, to its partition, in full row groups', async () => {
+    const outputs = await write(10_000, {});
+    expect(outputs.map((o) => [o.partition, o.rows])).toEqual([0, 1, 2, 3].map((d) => [`day=${d}/`, 2500]));
+    for (const [d, output] of outputs.entries()) {
+      const { rowGroups, rows } = await readBack(output.key);
+      expect(rowGroups).toEqual([1000, 1000, 500]);
+      expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 2500 }, (_, i) => BigInt(i * 4 + d)));
+      for (const row of rows) {
+        const i = Number(row.id);
+        expect(row.note).toBe(i % 3 === 0 ? null : `note ${i} ${'·'.repeat(i % 50)}`);
+      }
+    }
+  });
+
+  it('writes each row group its own min and max, though buffers are reused between row groups', async () => {
+    const outputs = await write(40_000, {});
+    for (const output of outputs) {
+      const bytes = await readFile(path.join(dir, output.key));
+      const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      const metadata = parquetMetadata(file);
+      const rows = await parquetReadObjects({ file });
+      let start = 0;
+      for (const group of metadata.row_groups) {
+        const notes = rows.slice(start, start + Number(group.num_rows)).map((r) => r.note as string | null).filter((n) => n !== null);
+        start += Number(group.num_rows);
+        const sorted = notes.map((n) => Buffer.from(n)).sort(Buffer.compare);
+        const statistics = group.columns[1]!.meta_data!.statistics!;
+        // The writer may shorten long bounds: a min may be a prefix of the smallest value, a max is then rounded up.
+        const [min, max] = [Buffer.from(String(statistics.min_value)), Buffer.from(String(statistics.max_value))];
+        expect(sorted[0]!.subarray(0, min.length).equals(min)).toBe(true);
+        expect(Buffer.compare(max, sorted.at(-1)!)).toBeGreaterThanOrEqual(0);
+        expect(Buffer.compare(max.subarray(0, max.length - 2), sorted.at(-1)!.subarray(0, max.length - 2))).toBe(0);
+      }
+    }
+  });
+
+  it('writes the largest buffer early when the buffered bytes pass their bound', async () => {
+    const outputs = await write(10_000, { maxBufferedBytes: 32 * 1024 });
+    let total = 0;
+    for (const output of outputs) {
+      const { rowGroups, rows } = await readBack(output.key);
+      // Unbounded, each file would be 1000 + 1000 + 500 rows.
+      expect(rowGroups.length).toBeGreaterThan(3);
+      expect(Math.min(...rowGroups)).toBeLessThan(500);
+      total += rows.length;
+    }
+    expect(total).toBe(10_000);
+  });
+
+  it('writes the largest buffer early when the buffered rows pass their bound', async () => {
+    const outputs = await write(4000, { maxBufferedRows: 400 });
+    for (const output of outputs) {
+      const { rowGroups } = await readBack(output.key);
+      expect(rowGroups.reduce((a, b) => a + b)).toBe(1000);
+      expect(Math.max(...rowGroups)).toBeLessThanOrEqual(401);
+    }
+  });
+});
