@@ -61,13 +61,23 @@ export class S3ObjectStore implements ObjectStore {
     return this.resumable(key, first.body, first.etag);
   }
 
-  private async get(key: string, from?: { offset: number; etag: string | undefined }): Promise<{ body: AsyncIterable<Uint8Array>; etag?: string }> {
+  /** Bytes [start, end) of the object, resumed like `read` if the connection drops. */
+  async readRange(key: string, start: number, end: number): Promise<AsyncIterable<Uint8Array>> {
+    if (end <= start) return emptyBody();
+    const first = await this.get(key, { offset: start, etag: undefined, end });
+    return this.resumable(key, first.body, first.etag, start, end);
+  }
+
+  private async get(
+    key: string,
+    from?: { offset: number; etag: string | undefined; end?: number },
+  ): Promise<{ body: AsyncIterable<Uint8Array>; etag?: string }> {
     try {
       const response = await this.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: this.prefix + key,
-          ...(from && { Range: `bytes=${from.offset}-`, IfMatch: from.etag }),
+          ...(from && { Range: `bytes=${from.offset}-${from.end !== undefined ? from.end - 1 : ''}`, IfMatch: from.etag }),
         }),
       );
       // In Node the body is an IncomingMessage: a Readable, so iterating it streams without buffering.
@@ -78,8 +88,14 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async *resumable(key: string, body: AsyncIterable<Uint8Array>, etag: string | undefined): AsyncGenerator<Uint8Array> {
-    let offset = 0;
+  private async *resumable(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    etag: string | undefined,
+    start = 0,
+    end?: number,
+  ): AsyncGenerator<Uint8Array> {
+    let offset = start;
     for (let resumes = 0; ; resumes++) {
       try {
         for await (const chunk of body) {
@@ -89,7 +105,7 @@ export class S3ObjectStore implements ObjectStore {
         return;
       } catch (error) {
         if (resumes >= MAX_RESUMES || !isDroppedConnection(error)) throw error;
-        body = (await this.get(key, { offset, etag })).body;
+        body = (await this.get(key, { offset, etag, end })).body;
       }
     }
   }

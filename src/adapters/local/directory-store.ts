@@ -37,6 +37,12 @@ export class DirectoryObjectStore implements ObjectStore {
     return createReadStream(file, { highWaterMark: 1024 * 1024 });
   }
 
+  async readRange(key: string, start: number, end: number): Promise<AsyncIterable<Uint8Array>> {
+    await this.read(key).then((stream) => (stream as ReturnType<typeof createReadStream>).destroy());
+    if (end <= start) return (async function* () {})();
+    return createReadStream(this.pathOf(key), { highWaterMark: 1024 * 1024, start, end: end - 1 });
+  }
+
   async write(key: string, body: Uint8Array | string): Promise<number> {
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });

@@ -29,6 +29,8 @@ export interface ObjectSink {
 export interface ObjectStore {
   /** Streams an object's bytes. Throws ObjectNotFoundError when it does not exist. */
   read(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Streams bytes [start, end) of an object, for a file converted in byte ranges. Throws ObjectNotFoundError. */
+  readRange?(key: string, start: number, end: number): Promise<AsyncIterable<Uint8Array>>;
   /** Writes a whole small object (manifests, reason files). */
   write(key: string, body: Uint8Array | string, contentType?: string): Promise<number>;
   /** Opens a streaming write for a large object (Parquet, quarantine CSV). */

@@ -29,6 +29,8 @@ export interface CsvReadOptions {
   batchSize?: number;
   /** The longest record (in characters) the reader holds before it gives up with an error: memory stays bounded. */
   maxRecordChars?: number;
+  /** Where the bytes start in the file, for a byte range read on its own (see csv-split.ts): its line and byte. */
+  start?: { line: number; byte: number };
 }
 
 export async function* readCsvRecords(
@@ -37,8 +39,9 @@ export async function* readCsvRecords(
 ): AsyncGenerator<SourceRecord[]> {
   const batchSize = options.batchSize ?? 1024;
   const scanner = new CsvScanner(options);
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  let offset = 0;
+  // A BOM is dropped only at the start of the file: inside it, U+FEFF is a character like any other.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: (options.start?.byte ?? 0) > 0 });
+  let offset = options.start?.byte ?? 0;
   let records: SourceRecord[] = [];
   for await (const chunk of bytes) {
     let text: string;
@@ -84,7 +87,7 @@ class CsvScanner {
   /** Text not yet turned into records: the start of a record cut off at the end of the last chunk. */
   private pending = '';
   /** Line of the first character of `pending`. */
-  private line = 1;
+  private line: number;
   /** Do not rescan `pending` before at least this much text has arrived (a huge record is scanned O(n), not O(n²)). */
   private waitFor = 0;
   private arrived = 0;
@@ -97,6 +100,7 @@ class CsvScanner {
     this.delimiter = options.delimiter.charCodeAt(0);
     this.quoteChar = options.quote;
     this.quote = options.quote.charCodeAt(0);
+    this.line = options.start?.line ?? 1;
   }
 
   push(chunk: string, final: boolean, out: SourceRecord[]): void {

@@ -6,6 +6,7 @@ import type { RunManifest } from '../contract/run-manifest.js';
 import { parsePartitionPath } from '../write/partition.js';
 import type { Catalog, Lake, Notifier } from '../contract/ports.js';
 import { processObject, readJson, type ProcessOptions } from './run.js';
+import { processObjectInRanges, type RangeSetup } from './ranged-run.js';
 import { planSchemaChange, schemaKey, tableSchemaOf, type TableSchema } from '../schema/schema-change.js';
 import type { ColumnType } from '../contract/column-type.js';
 
@@ -22,6 +23,8 @@ export interface IngestDeps {
   notifier: Notifier;
   contracts: DatasetContract[];
   options?: ProcessOptions;
+  /** Convert large plain files in byte ranges at once (worker threads): the same lake as a serial run, sooner. */
+  ranges?: RangeSetup;
 }
 
 export type IngestResult =
@@ -36,7 +39,9 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
   try {
     // A contract change the table cannot take is refused before any data is written.
     const addedColumns = planSchemaChange(await readRegisteredSchema(deps.lake, contract.name), contract);
-    const manifest = await processObject(rawKey, contract, deps.lake, deps.options);
+    const manifest = deps.ranges
+      ? await processObjectInRanges(rawKey, contract, deps.lake, deps.ranges, deps.options)
+      : await processObject(rawKey, contract, deps.lake, deps.options);
     if (manifest.outcome === 'rejected') {
       await deps.notifier.publish({ status: 'REJECTED', dataset: contract.name, source, manifest, error: manifest.rejectReason });
       return { status: 'rejected', manifest };

@@ -8,11 +8,10 @@ export class ManifestBuilder {
   readonly quarantinedByRule: Record<string, number> = {};
   readonly outputs: OutputFile[] = [];
   readonly warnings: string[] = [];
-  readonly started = Date.now();
-
   constructor(
     private readonly dataset: string,
     private readonly source: string,
+    readonly started = Date.now(),
   ) {}
 
   countQuarantined(rule: QuarantineRule, rows = 1): void {

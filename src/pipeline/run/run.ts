@@ -1,10 +1,10 @@
 import type { DatasetContract } from '../contract/contract.js';
-import { DuplicateKeyCheck } from '../checks/rules.js';
+import { DuplicateKeyCheck, type RangeKeys } from '../checks/rules.js';
 import { readCsvRecords, type SourceRecord } from '../read/csv.js';
 import { decompressed } from '../read/decompress.js';
 import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
 import { resolveHeader } from '../read/header.js';
-import { parquetKey, quarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
+import { parquetKey, quarantineKey, rangeParquetKey, rangeQuarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
 import { ManifestBuilder } from './manifest.js';
 import type { RunManifest } from '../contract/run-manifest.js';
 import { partitionPathFor, fileColumns } from '../write/partition.js';
@@ -12,6 +12,7 @@ import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
 import type { Lake, ObjectStore } from '../contract/ports.js';
 import { QuarantineWriter } from '../write/quarantine.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
+import type { RangeResult, RangeTask } from './range-task.js';
 
 /**
  * One raw object in, Parquet partitions and a quarantine file out: the whole conversion, the same for the Lambda, the
@@ -40,34 +41,60 @@ export async function processObject(
   }
 }
 
+/**
+ * One byte range of a plain (not gzip) CSV object, converted like a whole file except for what only the whole file
+ * can settle (range-settle.ts): keys against earlier ranges, file rules, the final quarantine file and the manifest.
+ * Its Parquet files are named for the range; its quarantined rows go to a part file the settle step joins.
+ */
+export async function convertRange(sourceKey: string, contract: DatasetContract, lake: Lake, task: RangeTask, options: ProcessOptions = {}): Promise<RangeResult> {
+  const manifest = new ManifestBuilder(contract.name, sourceKey);
+  const out: { keys?: RangeKeys } = {};
+  const result = await convert(sourceKey, contract, lake, options, manifest, { task, out });
+  return { index: task.index, manifest: result, keys: out.keys! };
+}
+
 async function convert(
   sourceKey: string,
   contract: DatasetContract,
   lake: Lake,
   options: ProcessOptions,
   manifest: ManifestBuilder,
+  range?: { task: RangeTask; out: { keys?: RangeKeys } },
 ): Promise<RunManifest> {
-  const source = decompressed(countBytes(await lake.raw.read(sourceKey), manifest), {
-    fileName: sourceKey,
-    maxUncompressedBytes: contract.csv.maxUncompressedBytes,
-    maxRatio: contract.csv.maxCompressionRatio,
-  });
+  const task = range?.task;
+  const source = task
+    ? countBytes(await lake.raw.readRange!(sourceKey, task.start, task.end), manifest)
+    : decompressed(countBytes(await lake.raw.read(sourceKey), manifest), {
+        fileName: sourceKey,
+        maxUncompressedBytes: contract.csv.maxUncompressedBytes,
+        maxRatio: contract.csv.maxCompressionRatio,
+      });
   const records = readCsvRecords(source, {
     fileName: sourceKey,
     delimiter: contract.csv.delimiter,
     quote: contract.csv.quote,
     maxRecordChars: contract.csv.maxRecordChars,
+    ...(task && { start: { line: task.line, byte: task.start } }),
   })[Symbol.asyncIterator]();
 
-  const first = await records.next();
-  const headerRecord = first.done ? undefined : first.value[0];
-  if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
-  const headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
-  manifest.warnings.push(...headerMap.warnings);
+  let first = await records.next();
+  let headerMap;
+  if (task && task.index > 0) {
+    // The header was read (and judged) before the file was cut: later ranges start on data.
+    headerMap = resolveHeader(task.header, contract, sourceKey);
+  } else {
+    const headerRecord = first.done ? undefined : first.value[0];
+    if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
+    headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
+    manifest.warnings.push(...headerMap.warnings);
+    if (!first.done) first = { done: false, value: first.value.slice(1) };
+  }
 
   const typer = new RowTyper(contract, headerMap);
   const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
   const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
+  if (range) range.out.keys = duplicates.recordNewKeys();
+  const repeated = new Map(task?.repeated ?? []);
   const ingestDay = Math.floor(manifest.started / 86_400_000);
   const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
   const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
@@ -77,13 +104,14 @@ async function convert(
     store: written.store,
     columns,
     rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
-    keyFor: (path) => parquetKey(contract.name, path, sourceKey),
+    keyFor: (path) => (task ? rangeParquetKey(contract.name, path, sourceKey, task.index) : parquetKey(contract.name, path, sourceKey)),
     rowGroupSize: contract.rowGroupSize,
     // Buffered rows are compact (tens of bytes each): enough of them that 100 open partitions still get row groups of
     // thousands of rows. The byte bound (64 MiB) holds wide tables in check.
     maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 250_000),
   });
-  const quarantine = new QuarantineWriter(lake.quarantine, quarantineKey(contract.name, sourceKey), headerMap.header);
+  const quarantineAt = task ? rangeQuarantineKey(contract.name, sourceKey, task.index) : quarantineKey(contract.name, sourceKey);
+  const quarantine = new QuarantineWriter(lake.quarantine, quarantineAt, headerMap.header, !task);
 
   const values: RowValue[] = new Array(rowColumns.length).fill(null);
   const partitionPaths = new Map<number, string>();
@@ -97,7 +125,9 @@ async function convert(
     manifest.rowsRead++;
     let rejection: RowRejection | null = typer.type(record.fields, values);
     if (!rejection && duplicates.enabled) {
-      const earlier = duplicates.firstLineOf(values, record.line);
+      // A row whose key an earlier range holds (found when the ranges were settled) is kept under that earlier line.
+      const known = repeated.size > 0 ? repeated.get(record.line) : undefined;
+      const earlier = duplicates.firstLineOf(values, known ?? record.line) ?? known;
       if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
     }
     if (rejection) {
@@ -109,14 +139,14 @@ async function convert(
   };
 
   try {
-    for (const record of first.value!.slice(1)) await handle(record);
+    if (!first.done) for (const record of first.value) await handle(record);
     for (let batch = await records.next(); !batch.done; batch = await records.next()) {
       for (const record of batch.value) {
         const pending = handle(record);
         if (pending) await pending;
       }
     }
-    const reason = fileRuleViolation(contract, manifest);
+    const reason = task ? undefined : fileRuleViolation(contract, manifest);
     if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
     manifest.outputs.push(...(await writer.finish()));
   } catch (error) {
@@ -126,7 +156,7 @@ async function convert(
   }
   const quarantineFile = await quarantine.close();
   const result = manifest.finish({ quarantineFile });
-  await replaceSourceManifest(lake, contract, result);
+  if (!task) await replaceSourceManifest(lake, contract, result);
   return result;
 }
 
@@ -150,7 +180,7 @@ function recordingCompletedObjects(store: ObjectStore): { store: ObjectStore; ke
 }
 
 /** The file-level rule the run broke (min_rows, max_error_ratio), if any. */
-function fileRuleViolation(contract: DatasetContract, manifest: ManifestBuilder): string | undefined {
+export function fileRuleViolation(contract: DatasetContract, manifest: ManifestBuilder): string | undefined {
   const { minRows, maxErrorRatio } = contract.file;
   if (manifest.rowsRead < minRows) return `${manifest.rowsRead} rows, fewer than the ${minRows} the contract requires (file.min_rows)`;
   const ratio = manifest.rowsRead === 0 ? 0 : manifest.rowsQuarantined / manifest.rowsRead;
@@ -164,7 +194,7 @@ function fileRuleViolation(contract: DatasetContract, manifest: ManifestBuilder)
  * A file refused as a whole: nothing of it is written, it is kept whole in the quarantine zone beside a reason file,
  * and whatever an earlier version of the same key produced is removed (the latest version holds no valid rows).
  */
-async function rejectFile(sourceKey: string, contract: DatasetContract, lake: Lake, manifest: ManifestBuilder, reason: string): Promise<RunManifest> {
+export async function rejectFile(sourceKey: string, contract: DatasetContract, lake: Lake, manifest: ManifestBuilder, reason: string): Promise<RunManifest> {
   const copyKey = rejectedFileKey(contract.name, sourceKey);
   const sink = await lake.quarantine.openSink(copyKey);
   try {
@@ -195,7 +225,7 @@ function duplicateRejection(contract: DatasetContract, values: RowValue[], rowCo
  * Records what this source produced and deletes what an earlier run of the same key produced that this one did not
  * (a changed file may no longer touch a partition): the lake then holds exactly the latest version's rows.
  */
-async function replaceSourceManifest(lake: Lake, contract: DatasetContract, manifest: RunManifest): Promise<void> {
+export async function replaceSourceManifest(lake: Lake, contract: DatasetContract, manifest: RunManifest): Promise<void> {
   const key = sourceManifestKey(contract.name, manifest.source);
   const previous = await readPreviousManifest(lake, key);
   if (previous) {

@@ -27,6 +27,16 @@ export function parquetKey(table: string, partitionPath: string, sourceKey: stri
   return `${tablePrefix(table)}${partitionPath}${sourceStem(sourceKey)}.parquet`;
 }
 
+/** A byte range's file of a partition, for a source converted in ranges: `<stem>-r0003.parquet` (range 3, 0-based). */
+export function rangeParquetKey(table: string, partitionPath: string, sourceKey: string, range: number): string {
+  return `${tablePrefix(table)}${partitionPath}${sourceStem(sourceKey)}-r${String(range).padStart(4, '0')}.parquet`;
+}
+
+/** A byte range's quarantined rows, joined in file order into `quarantineKey` when the ranges are settled. */
+export function rangeQuarantineKey(table: string, sourceKey: string, range: number): string {
+  return `${table}/_ranges/${sourceStem(sourceKey)}/r${String(range).padStart(4, '0')}.csv`;
+}
+
 /** The per-source manifest in the processed zone: what this source produced last time. */
 export function sourceManifestKey(table: string, sourceKey: string): string {
   return `manifests/${table}/${sourceStem(sourceKey)}.json`;

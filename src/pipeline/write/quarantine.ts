@@ -9,6 +9,18 @@ import type { RowRejection } from '../typing/typed-row.js';
  */
 export const QUARANTINE_COLUMNS = ['_error_rule', '_error_column', '_error_value', '_error_message', '_source_line'];
 
+/** The header row of a quarantine file, exactly as the writer writes it. */
+export function quarantineHeaderRow(header: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const formatter = format<string[], string[]>({ headers: [...header, ...QUARANTINE_COLUMNS], writeHeaders: true, alwaysWriteHeaders: true, includeEndRowDelimiter: true });
+    formatter.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    formatter.on('error', reject);
+    formatter.on('end', () => resolve(text));
+    formatter.end();
+  });
+}
+
 export class QuarantineWriter {
   private formatter?: CsvFormatterStream<string[], string[]>;
   private sink?: ObjectSink;
@@ -20,6 +32,8 @@ export class QuarantineWriter {
     private readonly store: ObjectStore,
     readonly key: string,
     private readonly header: string[],
+    /** A byte range's part file has no header row: the settle step writes one for the joined file. */
+    private readonly headerRow = true,
   ) {}
 
   async quarantineRow(fields: string[], line: number, rejection: RowRejection): Promise<void> {
@@ -59,7 +73,7 @@ export class QuarantineWriter {
 
   private async open(): Promise<void> {
     this.sink = await this.store.openSink(this.key, 'text/csv');
-    this.formatter = format<string[], string[]>({ headers: [...this.header, ...QUARANTINE_COLUMNS], writeHeaders: true, includeEndRowDelimiter: true });
+    this.formatter = format<string[], string[]>({ headers: [...this.header, ...QUARANTINE_COLUMNS], writeHeaders: this.headerRow, includeEndRowDelimiter: true });
     this.formatter.on('data', (chunk: Buffer) => {
       this.pending = this.pending.then(() => this.sink!.write(new Uint8Array(chunk))).catch((error) => {
         this.failure = error as Error;

@@ -1,0 +1,74 @@
+import type { DatasetContract } from '../contract/contract.js';
+import { InputFileError } from '../contract/errors.js';
+import type { Lake } from '../contract/ports.js';
+import { findCsvCuts } from '../read/csv-split.js';
+import { readCsvRecords } from '../read/csv.js';
+import { isGzip } from '../read/decompress.js';
+import { resolveHeader } from '../read/header.js';
+import type { RangeTask } from './range-task.js';
+
+/**
+ * How one source object is cut into byte ranges for parallel conversion, or `undefined` when it is read whole: a
+ * gzip stream (it cannot be entered in the middle), a file too small to be worth it, a store without ranged reads, a
+ * header the contract refuses or a file the scanner would refuse (the serial run then reports it exactly as always).
+ */
+
+export interface RangePlanOptions {
+  /** Ranges wanted (the workers available). */
+  parts: number;
+  /** No range smaller than this (default 16 MiB): below it a worker costs more than it saves. */
+  minRangeBytes?: number;
+}
+
+export const DEFAULT_MIN_RANGE_BYTES = 16 * 1024 * 1024;
+
+export async function planRanges(
+  sourceKey: string,
+  contract: DatasetContract,
+  lake: Lake,
+  options: RangePlanOptions,
+): Promise<RangeTask[] | undefined> {
+  const { raw } = lake;
+  if (!raw.readRange || options.parts < 2) return undefined;
+  const size = (await raw.list(sourceKey)).find((o) => o.key === sourceKey)?.size;
+  const minRangeBytes = Math.max(1, options.minRangeBytes ?? DEFAULT_MIN_RANGE_BYTES);
+  const parts = Math.min(options.parts, Math.floor((size ?? 0) / minRangeBytes));
+  if (size === undefined || parts < 2) return undefined;
+  if (isGzip(await readAll(await raw.readRange(sourceKey, 0, 2)))) return undefined;
+
+  const header = await readHeader(sourceKey, contract, lake);
+  if (!header) return undefined;
+  const split = await findCsvCuts(await raw.read(sourceKey), { ...contract.csv, size, parts });
+  if (split.malformed || split.cuts.length === 0 || split.size !== size) return undefined;
+  const starts = [{ byte: 0, line: 1 }, ...split.cuts];
+  return starts.map((cut, index) => ({
+    index,
+    start: cut.byte,
+    end: starts[index + 1]?.byte ?? size,
+    line: cut.line,
+    header,
+  }));
+}
+
+/** The file's header fields, if the contract takes them. */
+async function readHeader(sourceKey: string, contract: DatasetContract, lake: Lake): Promise<string[] | undefined> {
+  const batches = readCsvRecords(await lake.raw.read(sourceKey), { fileName: sourceKey, ...contract.csv, batchSize: 1 });
+  try {
+    const first = await batches.next();
+    const fields = first.done ? undefined : first.value[0]?.fields;
+    if (!fields) return undefined;
+    resolveHeader(fields, contract, sourceKey);
+    return fields;
+  } catch (error) {
+    if (error instanceof InputFileError) return undefined;
+    throw error;
+  } finally {
+    await batches.return(undefined);
+  }
+}
+
+async function readAll(bytes: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of bytes) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
