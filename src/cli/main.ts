@@ -56,14 +56,24 @@ program
 
 program
   .command('query')
-  .description('run SQL over the registered tables with DuckDB')
+  .description('run SQL over the registered tables with DuckDB; csv, json and jsonl stream every row, table shows the first --max-rows')
   .argument('<sql>', 'the query')
-  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-  .addHelpText('after', examples('glueless query "SELECT order_date, sum(total_amount) FROM sales_orders GROUP BY 1 ORDER BY 1"'))
-  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' }) => {
-    const [{ runQuery }, { renderResult }] = await Promise.all([import('../adapters/local/duckdb-query.js'), import('./format.js')]);
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'jsonl']).default('table'))
+  .option('--max-rows <n>', 'rows the table format shows', (v: string) => {
+    if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError('a positive whole number');
+    return Number(v);
+  }, 50)
+  .addHelpText(
+    'after',
+    examples(
+      'glueless query "SELECT order_date, sum(total_amount) FROM sales_orders GROUP BY 1 ORDER BY 1"',
+      'glueless query "SELECT * FROM sales_orders" --format csv > orders.csv',
+    ),
+  )
+  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number }) => {
+    const { queryCommand } = await import('./commands/query.js');
     const { local } = await openContext(globals());
-    process.stdout.write(await renderResult(await runQuery(local.catalog, sql), options.format));
+    await queryCommand(local.catalog, sql, options);
   });
 
 program
