@@ -21,7 +21,7 @@ export async function ingestFiles(
   datasetName: string | undefined,
   context: { local: LocalLake; contracts: DatasetContract[] },
   print: (line: string) => void,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; quiet?: boolean } = {},
 ): Promise<RunManifest[]> {
   const contract = pickContract(context.contracts, datasetName);
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
