@@ -23,7 +23,7 @@ export interface DatasetContract {
   rowGroupSize: number;
 }
 
-export type SourceFormat = 'csv';
+export type SourceFormat = 'csv' | 'jsonl';
 
 export interface CsvOptions {
   delimiter: string;

@@ -86,7 +86,8 @@ async function convert(
   // Returns a promise only when the row needed I/O: most rows are handled without an await.
   const handle = (record: SourceRecord): Promise<void> | undefined => {
     manifest.rowsRead++;
-    let rejection: RowRejection | null = typer.type(record.fields, values);
+    let rejection: RowRejection | null =
+      record.malformed === undefined ? typer.type(record.fields, values) : malformedRejection(record);
     if (!rejection && duplicates.enabled) {
       const earlier = duplicates.firstLineOf(values, record.line);
       if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
@@ -171,6 +172,11 @@ async function rejectFile(sourceKey: string, contract: DatasetContract, lake: La
   await lake.quarantine.write(rejectionReasonKey(contract.name, sourceKey), JSON.stringify(result, null, 2), 'application/json');
   await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+function malformedRejection(record: SourceRecord): RowRejection {
+  const text = record.text ?? '';
+  return { rule: 'malformed', column: '', value: text.length > 200 ? `${text.slice(0, 197)}...` : text, message: `line ${record.line}: ${record.malformed}` };
 }
 
 function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {

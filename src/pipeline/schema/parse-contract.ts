@@ -59,7 +59,7 @@ const contractSchema = z
         .refine((p) => p.endsWith('/') && !p.startsWith('/') && !p.split('/').includes('..'), {
           message: 'must be a relative key prefix ending in "/", without ".." (e.g. sales/orders/)',
         }),
-      format: z.literal('csv').default('csv'),
+      format: z.enum(['csv', 'jsonl']).default('csv'),
       delimiter: z.string().length(1).default(','),
       quote: z.string().length(1).default('"'),
       null_values: z.array(z.string()).default([]),
