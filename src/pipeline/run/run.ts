@@ -1,4 +1,4 @@
-import type { DatasetContract } from '../contract/contract.js';
+import { INGEST_TIME, type DatasetContract } from '../contract/contract.js';
 import { DuplicateKeyCheck } from '../checks/rules.js';
 import { openRecordReader } from '../read/open-reader.js';
 import type { SourceRecord } from '../read/record-reader.js';
@@ -59,9 +59,11 @@ async function convert(
   const typer = new RowTyper(contract, headerMap);
   const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
   const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
-  const ingestDay = Math.floor(manifest.started / 86_400_000);
+  const byIngestTime = contract.partition.byIngestDate && contract.partition.column === INGEST_TIME;
+  const ingestValue = byIngestTime ? manifest.started : Math.floor(manifest.started / 86_400_000);
   const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
-  const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
+  const partitionKind =
+    partitionIndex < 0 ? (byIngestTime ? 'timestamp' : 'date') : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
   const columns = fileColumns(contract);
   const written = recordingCompletedObjects(lake.processed);
   const writer = new PartitionedParquetWriter({
@@ -97,7 +99,7 @@ async function convert(
       return quarantine.quarantineRow(record, rejection);
     }
     manifest.rowsWritten++;
-    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number)));
+    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number)));
   };
 
   try {
