@@ -63,7 +63,7 @@ describe('JSON-lines oracle', () => {
                    AND e.campaign_id IS NOT DISTINCT FROM t.campaign_id) AS joined`,
     );
     const [expected, actual, joined] = compare.rows[0]!.map(String);
-    expect(expected).toMatch(/^\[1999, \d+, \d+, \d+, \d+, \d{18,}, \d+\.\d\d, 2024-03-05 06:/);
+    expect(expected).toMatch(/^\[1999, \d+, \d+, \d+, \d+, \d{18,}, \d+\.\d\d, '2024-03-05 06:/);
     expect(actual).toBe(expected);
     expect(Number(joined)).toBe(1999);
     // A bigint past 2^53 lands exact, and the whole context is kept as JSON text.
