@@ -169,6 +169,7 @@ function checkReferences(raw: RawSource, file: string): SourceDefinition {
   if (csv !== (format === 'as_received')) {
     fail('target.format', csv ? 'CSV records land as_received' : 'JSON records land as jsonl');
   }
+  if (csv && raw.pagination.type !== 'none') fail('pagination', 'CSV is landed as received, one page a window: use type none');
   if (csv && raw.window.request_span > 1) fail('window.request_span', 'CSV responses cannot be split into windows: use 1');
   if (csv && (raw.response.add_fields.length > 0 || raw.response.window_field)) {
     fail('response.add_fields', 'CSV is landed as received: no fields can be added');

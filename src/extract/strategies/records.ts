@@ -91,7 +91,7 @@ export function reasonOf(body: Uint8Array, headers: Record<string, string>): str
   return [detail, fromBody].filter((part) => part && part !== '').join(': ');
 }
 
-const REASON_FIELDS = ['error', 'reason', 'message', 'detail', 'error_message', 'errorMessage', 'status_message', 'ErrorDetails'];
+const REASON_FIELDS = ['error', 'reason', 'message', 'Message', 'detail', 'error_message', 'errorMessage', 'status_message', 'ErrorDetails'];
 
 function reasonInText(text: string): string {
   try {
