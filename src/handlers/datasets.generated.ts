@@ -149,6 +149,7 @@ export const bundledContracts: DatasetContract[] = [
     "name": "traffic_hourly",
     "description": "TfNSW road traffic counts (hourly, permanent stations), one row per station/direction/classification/day.",
     "prefix": "traffic/hourly/",
+    "format": "csv",
     "csv": {
       "delimiter": ",",
       "quote": "\"",
