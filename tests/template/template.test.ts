@@ -286,8 +286,8 @@ describe('template.yaml', () => {
     // must agree or the function reads from, and is granted, a bucket that does not exist.
     const props = template.Resources.TransformFunction.Properties ?? {};
     expect(bucketNamed(template, props.Environment.Variables.RAW_BUCKET)).toBe('RawBucket');
-    const rawGrants = iamStatements(template).filter(({ statement }) =>
-      asArray(statement.Resource).some((resource) => bucketNamed(template, resource) === 'RawBucket'),
+    const rawGrants = iamStatements(template).filter(({ where, statement }) =>
+      where === 'TransformFunction' && asArray(statement.Resource).some((resource) => bucketNamed(template, resource) === 'RawBucket'),
     );
     expect(rawGrants.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
   });

@@ -6,7 +6,7 @@ import { extractWindows, failureOf, type WindowResult } from '../../extract/extr
 import { lastWindowLanded } from '../../extract/landed.js';
 import { bindSources, findSource, type BoundSource } from '../../extract/sources.js';
 import type { HttpClient, SecretStore } from '../../extract/ports.js';
-import { parseWindowDate, scheduledWindows, windowsBetween, type Window } from '../../extract/window.js';
+import { windowsFor } from '../../extract/window-selection.js';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 import { ingestObject } from '../../pipeline/run/ingest.js';
@@ -102,26 +102,6 @@ export async function runExtract(
   if (failure) throw failure;
   if (conversionErrors.length > 0) throw new GluelessError(`landed but not converted: ${conversionErrors.join('; ')}`);
   return { results, requests: stats.requests, rowsWritten, rowsQuarantined };
-}
-
-/** --date D, --from D --to D, or (neither) what the schedule would fetch now. Windows not yet begun are left out. */
-export function windowsFor(spec: BoundSource['source']['window'], options: Pick<ExtractOptions, 'date' | 'from' | 'to'>, nowMs: number): Window[] {
-  const parse = (flag: string, text: string) => {
-    const civil = parseWindowDate(text);
-    if (!civil) throw new GluelessError(`${flag} ${text}: not a date (YYYY-MM-DD, YYYY-MM or YYYY-MM-DDTHH)`);
-    return civil;
-  };
-  if (options.date && (options.from || options.to)) throw new GluelessError('give --date, or --from and --to, not both');
-  if ((options.from === undefined) !== (options.to === undefined)) throw new GluelessError('--from and --to go together');
-  let windows: Window[];
-  if (options.date) windows = windowsBetween(parse('--date', options.date), parse('--date', options.date), spec);
-  else if (options.from && options.to) {
-    windows = windowsBetween(parse('--from', options.from), parse('--to', options.to), spec);
-    if (windows.length === 0) throw new GluelessError(`--from ${options.from} is after --to ${options.to}`);
-  } else windows = scheduledWindows(nowMs, spec);
-  const begun = windows.filter((w) => w.startMs <= nowMs);
-  if (begun.length === 0) throw new GluelessError(`no window to fetch: ${windows[0]!.id} has not begun yet`);
-  return begun;
 }
 
 /** `glueless sources`: every source with its dataset, window, schedule and the last window landed. */
