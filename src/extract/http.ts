@@ -58,8 +58,9 @@ export async function getWithRetries(
 
 function isRetryable(response: HttpResponse): boolean {
   if (response.status === 429 || response.status >= 500) return true;
-  // TfNSW answers an exceeded rate (per second or per day) with 403 and says so in a header.
-  return response.status === 403 && /rate limit/i.test(response.headers['x-error-detail'] ?? '');
+  // TfNSW answers an exceeded rate with 403 and says so in a header: `Account Over Rate Limit`,
+  // `Account Over Queries Per Second Limit`.
+  return response.status === 403 && /rate limit|over .*limit/i.test(response.headers['x-error-detail'] ?? '');
 }
 
 /** `Retry-After: 120` or an HTTP date, in milliseconds from now. */
