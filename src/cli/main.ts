@@ -152,6 +152,37 @@ program
     await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), ...options }, print);
   });
 
+// ---------------------------------------------------------------- extraction from HTTP APIs (sources/*.yaml)
+const sourcesDirectory = (options: { sources?: string }) => options.sources || process.env.GLUELESS_SOURCES || 'sources';
+
+program
+  .command('extract')
+  .description("fetch a source's windows from its API, land them in the raw zone and convert them (--from/--to: a backfill)")
+  .argument('<source>', 'source name (sources/<name>.yaml)')
+  .option('--date <date>', 'the window holding this date (YYYY-MM-DD, YYYY-MM, YYYY-MM-DDTHH)')
+  .option('--from <date>', 'first window of a backfill')
+  .option('--to <date>', 'last window of a backfill (inclusive)')
+  .option('--force', 'fetch windows that already landed again')
+  .option('--base-url <url>', 'send the requests to another host (a mirror, a test server)')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (name: string, options: { date?: string; from?: string; to?: string; force?: boolean; baseUrl?: string; sources?: string }) => {
+    const { runExtract } = await import('./commands/extract.js');
+    const context = await openContext(globals());
+    const progress = process.stderr.isTTY
+      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
+      : undefined;
+    await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
+  });
+
+program
+  .command('sources')
+  .description('the API sources, with their dataset, window, schedule and last window landed')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (options: { sources?: string }) => {
+    const { listSources } = await import('./commands/extract.js');
+    print(await listSources({ sources: sourcesDirectory(options) }, await openContext(globals())));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
