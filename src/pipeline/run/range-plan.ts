@@ -9,7 +9,7 @@ import type { RangeTask } from './range-task.js';
 
 /**
  * How one source object is cut into byte ranges for parallel conversion, or `undefined` when it is read whole: a
- * gzip stream (it cannot be entered in the middle), a file too small to be worth it, a store without ranged reads, a
+ * gzip stream (it cannot be entered in the middle), a format other than CSV, a file too small to be worth it, a store without ranged reads, a
  * header the contract refuses or a file the scanner would refuse (the serial run then reports it exactly as always).
  */
 
@@ -29,7 +29,7 @@ export async function planRanges(
   options: RangePlanOptions,
 ): Promise<RangeTask[] | undefined> {
   const { raw } = lake;
-  if (!raw.readRange || options.parts < 2) return undefined;
+  if (!raw.readRange || options.parts < 2 || contract.format !== 'csv') return undefined;
   const size = (await raw.list(sourceKey)).find((o) => o.key === sourceKey)?.size;
   const minRangeBytes = Math.max(1, options.minRangeBytes ?? DEFAULT_MIN_RANGE_BYTES);
   const parts = Math.min(options.parts, Math.floor((size ?? 0) / minRangeBytes));

@@ -1,16 +1,16 @@
-import type { DatasetContract } from '../contract/contract.js';
+import { INGEST_TIME, type DatasetContract } from '../contract/contract.js';
 import { DuplicateKeyCheck, type RangeKeys } from '../checks/rules.js';
-import { readCsvRecords, type SourceRecord } from '../read/csv.js';
+import { openRecordReader } from '../read/open-reader.js';
+import type { SourceRecord } from '../read/record-reader.js';
 import { decompressed } from '../read/decompress.js';
 import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
-import { resolveHeader } from '../read/header.js';
-import { parquetKey, quarantineKey, rangeParquetKey, rangeQuarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
+import { parquetKey, rangeParquetKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
 import { ManifestBuilder } from './manifest.js';
 import type { RunManifest } from '../contract/run-manifest.js';
 import { partitionPathFor, fileColumns } from '../write/partition.js';
 import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
 import type { Lake, ObjectStore } from '../contract/ports.js';
-import { QuarantineWriter } from '../write/quarantine.js';
+import { quarantineWriterFor } from '../write/quarantine.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 import type { RangeResult, RangeTask } from './range-task.js';
 
@@ -69,35 +69,25 @@ async function convert(
         maxUncompressedBytes: contract.csv.maxUncompressedBytes,
         maxRatio: contract.csv.maxCompressionRatio,
       });
-  const records = readCsvRecords(source, {
+  const reader = await openRecordReader(source, {
     fileName: sourceKey,
-    delimiter: contract.csv.delimiter,
-    quote: contract.csv.quote,
-    maxRecordChars: contract.csv.maxRecordChars,
-    ...(task && { start: { line: task.line, byte: task.start } }),
-  })[Symbol.asyncIterator]();
-
-  let first = await records.next();
-  let headerMap;
-  if (task && task.index > 0) {
-    // The header was read (and judged) before the file was cut: later ranges start on data.
-    headerMap = resolveHeader(task.header, contract, sourceKey);
-  } else {
-    const headerRecord = first.done ? undefined : first.value[0];
-    if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
-    headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
-    manifest.warnings.push(...headerMap.warnings);
-    if (!first.done) first = { done: false, value: first.value.slice(1) };
-  }
+    contract,
+    // A range after the first starts on data: the header read before the file was cut comes with it.
+    ...(task && { range: { line: task.line, byte: task.start, ...(task.index > 0 && { header: task.header }) } }),
+  });
+  const headerMap = reader.fields;
+  if (!task || task.index === 0) manifest.warnings.push(...headerMap.warnings);
 
   const typer = new RowTyper(contract, headerMap);
   const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
   const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
   if (range) range.out.keys = duplicates.recordNewKeys();
   const repeated = new Map(task?.repeated ?? []);
-  const ingestDay = Math.floor(manifest.started / 86_400_000);
+  const byIngestTime = contract.partition.byIngestDate && contract.partition.column === INGEST_TIME;
+  const ingestValue = byIngestTime ? manifest.started : Math.floor(manifest.started / 86_400_000);
   const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
-  const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
+  const partitionKind =
+    partitionIndex < 0 ? (byIngestTime ? 'timestamp' : 'date') : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
   const columns = fileColumns(contract);
   const written = recordingCompletedObjects(lake.processed);
   const writer = new PartitionedParquetWriter({
@@ -110,8 +100,7 @@ async function convert(
     // thousands of rows. The byte bound (64 MiB) holds wide tables in check.
     maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 250_000),
   });
-  const quarantineAt = task ? rangeQuarantineKey(contract.name, sourceKey, task.index) : quarantineKey(contract.name, sourceKey);
-  const quarantine = new QuarantineWriter(lake.quarantine, quarantineAt, headerMap.header, !task);
+  const quarantine = quarantineWriterFor(reader.quarantine, lake.quarantine, contract.name, sourceKey, headerMap.header, task?.index);
 
   const values: RowValue[] = new Array(rowColumns.length).fill(null);
   const partitionPaths = new Map<number, string>();
@@ -123,7 +112,8 @@ async function convert(
   // Returns a promise only when the row needed I/O: most rows are handled without an await.
   const handle = (record: SourceRecord): Promise<void> | undefined => {
     manifest.rowsRead++;
-    let rejection: RowRejection | null = typer.type(record.fields, values);
+    let rejection: RowRejection | null =
+      record.malformed === undefined ? typer.type(record.fields, values) : malformedRejection(record);
     if (!rejection && duplicates.enabled) {
       // A row whose key an earlier range holds (found when the ranges were settled) is kept under that earlier line.
       const known = repeated.size > 0 ? repeated.get(record.line) : undefined;
@@ -132,20 +122,21 @@ async function convert(
     }
     if (rejection) {
       manifest.countQuarantined(rejection.rule);
-      return quarantine.quarantineRow(record.fields, record.line, rejection);
+      return quarantine.quarantineRow(record, rejection);
     }
     manifest.rowsWritten++;
-    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number)));
+    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number)));
   };
 
   try {
-    if (!first.done) for (const record of first.value) await handle(record);
-    for (let batch = await records.next(); !batch.done; batch = await records.next()) {
+    const { batches } = reader;
+    for (let batch = await batches.next(); !batch.done; batch = await batches.next()) {
       for (const record of batch.value) {
         const pending = handle(record);
         if (pending) await pending;
       }
     }
+    manifest.warnings.push(...reader.lateWarnings());
     const reason = task ? undefined : fileRuleViolation(contract, manifest);
     if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
     manifest.outputs.push(...(await writer.finish()));
@@ -209,6 +200,11 @@ export async function rejectFile(sourceKey: string, contract: DatasetContract, l
   await lake.quarantine.write(rejectionReasonKey(contract.name, sourceKey), JSON.stringify(result, null, 2), 'application/json');
   await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+function malformedRejection(record: SourceRecord): RowRejection {
+  const text = record.text ?? '';
+  return { rule: 'malformed', column: '', value: text.length > 200 ? `${text.slice(0, 197)}...` : text, message: `line ${record.line}: ${record.malformed}` };
 }
 
 function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {

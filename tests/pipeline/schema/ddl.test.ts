@@ -74,6 +74,18 @@ describe('createTableStatement', () => {
     expect(ddl).toContain('PARTITIONED BY (\n  `year` string,\n  `month` string,\n  `day` string\n)');
   });
 
+  it('partitions an hourly layout by year/month/day/hour strings', () => {
+    const hourly = parseContract(`
+name: clicks
+source: { prefix: clicks/, format: jsonl }
+columns: [{ name: event_id, type: string }, { name: context, type: json }]
+partition_by: { column: ingest_time, layout: year_month_day_hour }
+`, 'clicks.yaml');
+    const ddl = createTableStatement(hourly, 's3://lake-processed/tables/clicks/');
+    expect(ddl).toContain('  `event_id` string,\n  `context` string\n)');
+    expect(ddl).toContain('PARTITIONED BY (\n  `year` string,\n  `month` string,\n  `day` string,\n  `hour` string\n)');
+  });
+
   it.each([
     "s3://bucket/tables/x'; DROP TABLE t; --/",
     's3://bucket/tables/x\\/',
