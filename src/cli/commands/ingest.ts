@@ -9,6 +9,8 @@ import { GluelessError } from '../../pipeline/contract/errors.js';
 import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
 import { formatBytes } from '../format.js';
+import { defaultWorkers, RangeWorkerPool } from '../../adapters/local/range-workers.js';
+import type { RangeSetup } from '../../pipeline/run/ranged-run.js';
 
 /**
  * `glueless ingest <file…>`: land each file in the raw zone under its dataset's prefix, then process that raw object
@@ -21,7 +23,24 @@ export async function ingestFiles(
   datasetName: string | undefined,
   context: { local: LocalLake; contracts: DatasetContract[] },
   print: (line: string) => void,
-  options: { concurrency?: number; quiet?: boolean } = {},
+  options: { concurrency?: number; quiet?: boolean; workers?: number } = {},
+): Promise<RunManifest[]> {
+  // A large plain CSV file is cut into byte ranges converted by worker threads: the same lake as one thread makes.
+  const workers = options.workers ?? defaultWorkers();
+  const pool = workers > 1 ? new RangeWorkerPool(context.local.root, workers) : undefined;
+  try {
+    return await ingestAll(files, datasetName, { ...context, ...(pool && { ranges: { parts: workers, run: pool.run } }) }, print, options);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function ingestAll(
+  files: string[],
+  datasetName: string | undefined,
+  context: { local: LocalLake; contracts: DatasetContract[]; ranges?: RangeSetup },
+  print: (line: string) => void,
+  options: { concurrency?: number; quiet?: boolean },
 ): Promise<RunManifest[]> {
   const contracts = files.map((file) => pickContract(context.contracts, datasetName, file));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
@@ -44,7 +63,7 @@ export async function ingestFiles(
   return manifests as RunManifest[];
 }
 
-async function ingestFile(file: string, contract: DatasetContract, context: { local: LocalLake }): Promise<RunManifest> {
+async function ingestFile(file: string, contract: DatasetContract, context: { local: LocalLake; ranges?: RangeSetup }): Promise<RunManifest> {
   const rawKey = `${contract.prefix}${path.basename(file)}`;
   const { raw } = context.local.lake;
   const existed = (await raw.list(rawKey)).some((o) => o.key === rawKey);
@@ -53,7 +72,7 @@ async function ingestFile(file: string, contract: DatasetContract, context: { lo
   await sink.close();
   let result: IngestResult;
   try {
-    result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
+    result = await ingestObject(rawKey, { ...context.local, contracts: [contract], ...(context.ranges && { ranges: context.ranges }) });
   } catch (error) {
     // Kept for `glueless redrive`, as the Lambda's failure destination keeps the event on AWS.
     await FailedEventFolder.inLake(context.local.root).record(failureRecordFor(rawKey, LOCAL_RAW_BUCKET, error));

@@ -1,0 +1,107 @@
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DatasetContract } from '../../pipeline/contract/contract.js';
+import type { RangeOutcome, RangeRunner, RangeTask } from '../../pipeline/run/range-task.js';
+
+/**
+ * Worker threads that convert byte ranges of files in a local lake (`glueless ingest --workers N`): each takes one
+ * range at a time; the main thread cuts the file and settles the ranges. Started on first use, stopped by `close`.
+ */
+
+export interface RangeWorkRequest {
+  id: number;
+  sourceKey: string;
+  contract: DatasetContract;
+  task: RangeTask;
+}
+
+/** The workers `glueless ingest` uses unless told: one per CPU the process may use. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+export class RangeWorkerPool {
+  private workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly waiting: Array<() => void> = [];
+  /** What each worker is converting: resolved by its reply, or failed if it dies. */
+  private readonly pending = new Map<Worker, { id: number; index: number; resolve: (outcome: RangeOutcome) => void }>();
+  private nextId = 0;
+
+  constructor(
+    private readonly lakeRoot: string,
+    readonly size: number,
+  ) {}
+
+  readonly run: RangeRunner = (sourceKey, contract, tasks) =>
+    Promise.all(tasks.map((task) => this.convert({ id: this.nextId++, sourceKey, contract, task })));
+
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private async convert(request: RangeWorkRequest): Promise<RangeOutcome> {
+    const worker = await this.acquire();
+    try {
+      return await new Promise<RangeOutcome>((resolve) => {
+        this.pending.set(worker, { id: request.id, index: request.task.index, resolve });
+        worker.postMessage(request);
+      });
+    } finally {
+      this.pending.delete(worker);
+      this.release(worker);
+    }
+  }
+
+  private async acquire(): Promise<Worker> {
+    for (;;) {
+      const worker = this.idle.pop();
+      if (worker) return worker;
+      if (this.workers.length < this.size) return this.start();
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private release(worker: Worker): void {
+    if (!this.workers.includes(worker)) return;
+    this.idle.push(worker);
+    this.waiting.shift()?.();
+  }
+
+  private start(): Worker {
+    const worker = spawnRangeWorker(this.lakeRoot);
+    worker.unref();
+    worker.on('message', ({ id, outcome }: { id: number; outcome: RangeOutcome }) => {
+      const held = this.pending.get(worker);
+      if (held?.id === id) held.resolve(outcome);
+    });
+    // A worker that dies fails the range it held; the run then fails as a whole and removes what the ranges wrote.
+    const fail = (error: Error) => {
+      this.workers = this.workers.filter((w) => w !== worker);
+      const held = this.pending.get(worker);
+      held?.resolve({ index: held.index, error: `range worker stopped: ${error.message}`, inputError: false });
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => code !== 0 && fail(new Error(`exit code ${code}`)));
+    this.workers.push(worker);
+    return worker;
+  }
+}
+
+/**
+ * The worker script sits beside this module: range-worker.js in the built CLI (dist/cli/), range-worker.ts in the
+ * sources, which a worker thread can only load through tsx's loader (the tests, `tsx src/cli/main.ts`).
+ */
+function spawnRangeWorker(root: string): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./range-worker.js', here), { workerData: { root } });
+  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href;
+  const script = new URL('./range-worker.ts', here).href;
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(script)});`;
+  return new Worker(boot, { eval: true, workerData: { root } });
+}
