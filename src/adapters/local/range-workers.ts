@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -100,7 +101,9 @@ export class RangeWorkerPool {
 function spawnRangeWorker(root: string): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./range-worker.js', here), { workerData: { root } });
-  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href;
+  // The ES module build of tsx's API (require.resolve would name its CommonJS one).
+  const tsxPackage = createRequire(here).resolve('tsx/package.json');
+  const tsx = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist/esm/api/index.mjs')).href;
   const script = new URL('./range-worker.ts', here).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(script)});`;
   return new Worker(boot, { eval: true, workerData: { root } });
