@@ -5,7 +5,8 @@ import type { RunManifest } from '../contract/run-manifest.js';
 import { planRanges } from './range-plan.js';
 import { RangeInputError, settleRanges } from './range-settle.js';
 import type { RangeOutcome, RangeRunner, RangeTask } from './range-task.js';
-import { convertRange, processObject, type ProcessOptions } from './run.js';
+import { convertRange, processObject, rejectFile, type ProcessOptions } from './run.js';
+import { ManifestBuilder } from './manifest.js';
 
 /**
  * One source object converted in byte ranges at once (range-plan.ts cuts, a RangeRunner converts, range-settle.ts
@@ -19,6 +20,13 @@ export interface RangeSetup {
   run: RangeRunner;
   /** No range smaller than this (range-plan.ts has the default). */
   minRangeBytes?: number;
+  /** Ranges already cut (a state machine planned them in a step of its own): the file is not cut again. */
+  tasks?: RangeTask[];
+  /**
+   * A range found the data at fault: `serial` (default) converts the file again in one piece, so the rejection reads
+   * exactly as always; `reject` rejects it with the first such range's reason (a file too big for one piece).
+   */
+  onInputError?: 'serial' | 'reject';
 }
 
 export async function processObjectInRanges(
@@ -29,13 +37,14 @@ export async function processObjectInRanges(
   options: ProcessOptions = {},
 ): Promise<RunManifest> {
   const started = Date.now();
-  const tasks = await planRanges(sourceKey, contract, lake, setup);
+  const tasks = setup.tasks ?? (await planRanges(sourceKey, contract, lake, setup));
   if (!tasks) return processObject(sourceKey, contract, lake, options);
   try {
     return await settleRanges(sourceKey, contract, lake, tasks, await setup.run(sourceKey, contract, tasks), setup.run, started);
   } catch (error) {
-    if (error instanceof RangeInputError) return processObject(sourceKey, contract, lake, options);
-    throw error;
+    if (!(error instanceof RangeInputError)) throw error;
+    if (setup.onInputError === 'reject') return rejectFile(sourceKey, contract, lake, new ManifestBuilder(contract.name, sourceKey, started), error.message);
+    return processObject(sourceKey, contract, lake, options);
   }
 }
 

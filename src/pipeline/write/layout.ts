@@ -37,6 +37,11 @@ export function rangeQuarantineKey(table: string, sourceKey: string, range: numb
   return `${table}/_ranges/${sourceStem(sourceKey)}/r${String(range).padStart(4, '0')}.csv`;
 }
 
+/** What a byte range converted by a state machine step produced (its counts, files and keys), until it is settled. */
+export function rangeResultKey(table: string, sourceKey: string, range: number): string {
+  return `ranges/${table}/${sourceStem(sourceKey)}/r${String(range).padStart(4, '0')}.json`;
+}
+
 /** The per-source manifest in the processed zone: what this source produced last time. */
 export function sourceManifestKey(table: string, sourceKey: string): string {
   return `manifests/${table}/${sourceStem(sourceKey)}.json`;

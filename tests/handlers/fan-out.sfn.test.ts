@@ -1,0 +1,196 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AthenaClient, CreateWorkGroupCommand } from '@aws-sdk/client-athena';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { parquetReadObjects } from 'hyparquet';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Context } from 'aws-lambda';
+import type { FanOutEvent } from '../../src/handlers/fan-out.js';
+import { processObject } from '../../src/pipeline/run/run.js';
+import { sourceManifestKey } from '../../src/pipeline/write/layout.js';
+import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
+import { useMoto } from '../support/moto.js';
+import { landRaw, readText, salesContract, tempLake } from '../support/local.js';
+
+/**
+ * The fan-out state machine as deployed (statemachine/fan-out.asl.json), executed by aws-local-stepfunctions with
+ * each Task calling the fan-out handler in this process, against moto's S3, SNS, SQS and Athena.
+ */
+
+// aws-local-stepfunctions 3 (its only release) calls Promise.withResolvers, which Node 22 has and Node 20 lacks.
+const promise = Promise as unknown as { withResolvers?: () => unknown };
+promise.withResolvers ??= () => {
+  let resolve: unknown;
+  let reject: unknown;
+  const made = new Promise((yes, no) => ((resolve = yes), (reject = no)));
+  return { promise: made, resolve, reject };
+};
+
+const RAW = 'sfn-raw';
+const PROCESSED = 'sfn-processed';
+const KEY = 'sales/orders/big.csv';
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:FanOutFunction';
+
+const moto = useMoto();
+let s3: S3Client;
+let sqs: SQSClient;
+let noticeQueue: string;
+let failureQueue: string;
+let fanOut: (event: FanOutEvent, context: Context) => Promise<unknown>;
+let definition: Record<string, unknown>;
+
+const csv = (() => {
+  const lines = ['order_id,customer_id,product,quantity,price,order_date,notes'];
+  for (let i = 0; i < 1200; i++) {
+    const id = i % 401 === 9 ? 3 : i; // repeats of key 3 in later ranges
+    const quantity = i % 250 === 0 ? 'lots' : String(1 + (i % 4));
+    lines.push(`${id},C${i},"Desk, ""oak""",${quantity},10.00,2024-05-0${1 + (i % 3)},"first\nsecond ${i}"`);
+  }
+  return lines.join('\n') + '\n';
+})();
+
+beforeAll(async () => {
+  Object.assign(process.env, {
+    RAW_BUCKET: RAW,
+    PROCESSED_BUCKET: PROCESSED,
+    ATHENA_RESULTS_BUCKET: 'sfn-results',
+    GLUE_DATABASE: 'sfn_lake',
+    ATHENA_WORKGROUP: 'sfn-workgroup',
+    NOTICE_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:sfn-notices',
+    FANOUT_RANGE_BYTES: '20000',
+  });
+  s3 = new S3Client({});
+  sqs = new SQSClient({});
+  ({ handler: fanOut } = (await import('../../src/handlers/fan-out.js')) as unknown as { handler: typeof fanOut });
+  const text = await readFile(path.resolve('statemachine/fan-out.asl.json'), 'utf8');
+  definition = JSON.parse(text.replaceAll('${FanOutFunctionArn}', FUNCTION_ARN)) as Record<string, unknown>;
+});
+
+afterAll(() => {
+  s3?.destroy();
+  sqs?.destroy();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  for (const bucket of [RAW, PROCESSED, 'sfn-results']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await new AthenaClient({}).send(new CreateWorkGroupCommand({ Name: 'sfn-workgroup' }));
+  const sns = new SNSClient({});
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'sfn-notices' }));
+  ({ QueueUrl: noticeQueue } = (await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-watcher' }))) as { QueueUrl: string });
+  ({ QueueUrl: failureQueue } = (await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-failures' }))) as { QueueUrl: string });
+  process.env.FAILURE_QUEUE_URL = failureQueue;
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: noticeQueue, AttributeNames: ['QueueArn'] }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
+  await s3.send(new PutObjectCommand({ Bucket: RAW, Key: KEY, Body: csv }));
+});
+
+const context = { getRemainingTimeInMillis: () => 900_000, functionName: 'FanOutFunction', awsRequestId: 'sfn' } as unknown as Context;
+
+function run(overrideRange?: (event: FanOutEvent) => Promise<unknown>) {
+  type Step = (input: unknown) => Promise<never>;
+  const step = ((event: FanOutEvent) => fanOut(event, context)) as Step;
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+  return machine.run(
+    { key: KEY },
+    {
+      overrides: {
+        // Every Task state of the definition runs the handler here; none may reach for a real Lambda.
+        taskResourceLocalHandlers: {
+          ...Object.fromEntries(taskStates(definition).map((name) => [name, step])),
+          Range: (overrideRange as Step | undefined) ?? step,
+        },
+        retryIntervalOverrides: { Plan: 0, Range: 0 },
+      },
+    },
+  ).result;
+}
+
+function taskStates(machine: Record<string, unknown>): string[] {
+  const states = machine.States as Record<string, { Type: string; ItemProcessor?: Record<string, unknown> }>;
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [name] : []),
+    ...(state.ItemProcessor ? taskStates(state.ItemProcessor) : []),
+  ]);
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: PROCESSED, Prefix: prefix }));
+  return Contents.map((o) => o.Key!).sort();
+}
+
+async function body(key: string): Promise<Buffer> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: PROCESSED, Key: key }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+async function notices(queueUrl: string): Promise<Array<Record<string, any>>> {
+  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  return Messages.map((m) => JSON.parse(m.Body!) as Record<string, any>);
+}
+
+describe('the fan-out state machine, run locally', () => {
+  it('has the steps the handler implements', () => {
+    expect(taskStates(definition).sort()).toEqual(['Failed', 'NotPlanned', 'Plan', 'Range', 'Settle', 'SettleFailed']);
+  });
+
+  it('converts the object in ranges over a Map and settles it: the same rows, quarantine and counts as one serial run', async () => {
+    const result = (await run()) as Record<string, unknown>;
+    expect(result).toMatchObject({ status: 'processed', rowsRead: 1200 });
+
+    const manifest = JSON.parse((await body(sourceManifestKey('sales_orders', KEY))).toString('utf8')) as RunManifest;
+    expect(manifest.outputs.length).toBeGreaterThan(manifest.partitions.length); // several ranges per partition
+    const local = await tempLake();
+    try {
+      await landRaw(local, KEY, csv);
+      const serial = await processObject(KEY, await salesContract(), local.lake);
+      for (const field of ['rowsRead', 'rowsWritten', 'rowsQuarantined', 'quarantinedByRule', 'partitions', 'bytesIn'] as const) {
+        expect(manifest[field]).toEqual(serial[field]);
+      }
+      expect(serial.quarantinedByRule.unique).toBeGreaterThan(0);
+      const rowsOf = async (keys: string[], read: (key: string) => Promise<Buffer>) => {
+        const rows: unknown[] = [];
+        for (const key of [...keys].sort()) {
+          const bytes = await read(key);
+          rows.push(...(await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })));
+        }
+        return rows;
+      };
+      expect(await rowsOf(manifest.outputs.map((o) => o.key), body)).toEqual(
+        await rowsOf(serial.outputs.map((o) => o.key), async (key) => readFile(local.lake.processed.locationOf(key))),
+      );
+      expect((await body(`quarantine/${manifest.quarantineFile}`)).toString('utf8')).toBe(await readText(local, 'quarantine', serial.quarantineFile!));
+    } finally {
+      await local.cleanup();
+    }
+    // Nothing of the steps is left behind: no kept range results, no quarantine parts.
+    expect(await keysUnder('ranges/')).toEqual([]);
+    expect(await keysUnder('quarantine/')).toEqual([`quarantine/${manifest.quarantineFile}`]);
+    const [notice] = await notices(noticeQueue);
+    expect(JSON.parse(notice!.Message)).toMatchObject({ status: 'SUCCEEDED', dataset: 'sales_orders' });
+  });
+
+  it('a range that keeps failing fails the execution: its files removed, FAILED published, the object in the failure queue', async () => {
+    let attempts = 0;
+    const breaking = async (event: FanOutEvent) => {
+      if (event.action === 'range' && event.task.index === 2) {
+        attempts++;
+        throw new Error('S3 went away');
+      }
+      return fanOut(event, context);
+    };
+    const broken = await run(breaking).then(() => undefined, (error: Error) => error);
+    expect(broken?.message).toMatch(/a step failed/);
+    expect(attempts).toBe(3); // the first try and two retries
+    expect(await keysUnder('tables/')).toEqual([]);
+    expect(await keysUnder('ranges/')).toEqual([]);
+    expect(await keysUnder('manifests/')).toEqual([]);
+    const published = await notices(noticeQueue);
+    expect(published.map((n) => JSON.parse(n.Message).status)).toEqual(['FAILED']); // once
+    expect(JSON.parse(published[0]!.Message).error).toContain('range 2 left no result');
+    const [failure] = await notices(failureQueue);
+    expect(JSON.stringify(failure)).toContain(KEY);
+  });
+});
