@@ -136,6 +136,15 @@ describe('glueless CLI', () => {
     expect(result.stdout).toMatch(/STORED AS PARQUET\nLOCATION 's3:\/\/lake-bucket\/tables\/sales_orders\/'/);
   });
 
+  it('ddl without --location prints the statement with a marked placeholder, or the PROCESSED_BUCKET the environment names', async () => {
+    const placeholder = await glueless(['ddl', 'sales_orders']);
+    expect(placeholder).toMatchObject({ code: 0, stderr: '' });
+    expect(placeholder.stdout).toMatch(/^-- <processed-bucket> is a placeholder: .*\nCREATE EXTERNAL TABLE IF NOT EXISTS `glueless`\.`sales_orders`/);
+    expect(placeholder.stdout).toMatch(/\nLOCATION 's3:\/\/<processed-bucket>\/tables\/sales_orders\/'/);
+    const named = await run(['ddl', 'sales_orders'], { env: { ...process.env, GLUELESS_DATASETS: '', PROCESSED_BUCKET: 'my-processed' } });
+    expect(named.stdout).toMatch(/^CREATE EXTERNAL TABLE[\s\S]*\nLOCATION 's3:\/\/my-processed\/tables\/sales_orders\/'/);
+  });
+
   async function project(): Promise<string> {
     const dir = path.join(work, 'project');
     await mkdir(dir);
