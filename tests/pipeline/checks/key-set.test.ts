@@ -100,7 +100,7 @@ describe('StringKeySet', () => {
   it('holds 100,000 order codes in under 100 bytes each (a Map takes 130 or more)', () => {
     const set = new StringKeySet();
     for (let i = 0; i < 100_000; i++) set.firstLineOrAdd(`ORD-2024-${String(i).padStart(9, '0')}`, i + 1);
-    expect(set.firstLineOrAdd('ORD-2024-000123456', 5)).toBe(123_457);
+    expect(set.firstLineOrAdd('ORD-2024-000012345', 5)).toBe(12_346);
     expect(set.bytesHeld / set.size).toBeLessThan(100);
   });
 });
