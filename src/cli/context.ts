@@ -6,6 +6,7 @@ import type { DatasetContract } from '../pipeline/contract/contract.js';
 export interface GlobalOptions {
   lake?: string;
   datasets?: string;
+  models?: string;
   verbose?: boolean;
 }
 
@@ -15,6 +16,10 @@ export function lakeDirectory(options: GlobalOptions): string {
 
 export function datasetsDirectory(options: GlobalOptions): string {
   return options.datasets || process.env.GLUELESS_DATASETS || 'datasets';
+}
+
+export function modelsDirectory(options: GlobalOptions): string {
+  return options.models || process.env.GLUELESS_MODELS || 'models';
 }
 
 export async function openContext(options: GlobalOptions): Promise<{ local: LocalLake; contracts: DatasetContract[] }> {

@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { listTables, runQuery } from '../adapters/local/duckdb-query.js';
 import { GluelessError } from '../pipeline/contract/errors.js';
-import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
+import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
+import { listModels, refreshAfterRuns, runModels } from './commands/models.js';
 import { ingestFiles } from './commands/ingest.js';
 import { replayQuarantineFile } from './commands/replay.js';
 import { runDemo } from './commands/demo.js';
@@ -17,6 +18,7 @@ const program = new Command('glueless')
   .description('CSV to a query-ready, Hive-partitioned Parquet lake without AWS Glue')
   .option('--lake <dir>', 'local lake directory (env GLUELESS_LAKE)', undefined)
   .option('--datasets <dir>', 'dataset contract directory (env GLUELESS_DATASETS)', undefined)
+  .option('--models <dir>', 'gold model directory (env GLUELESS_MODELS)', undefined)
   .option('--verbose', 'print stack traces on errors')
   .showHelpAfterError();
 
@@ -31,7 +33,9 @@ program
   .option('--concurrency <n>', 'files processed at the same time', (v) => Math.max(1, Number.parseInt(v, 10) || 1), 4)
   .action(async (files: string[], options: { dataset?: string; concurrency: number }) => {
     const context = await openContext(globals());
-    await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency });
+    const manifests = await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency });
+    const runs = manifests.map((manifest) => ({ contract: context.contracts.find((c) => c.name === manifest.dataset)!, manifest }));
+    await refreshAfterRuns(context, modelsDirectory(globals()), runs, print);
   });
 
 program
@@ -60,6 +64,22 @@ program
     const { local } = await openContext(globals());
     const tables = await listTables(local.catalog);
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
+  });
+
+const models = program
+  .command('models')
+  .description('gold models (models/*.sql): materialization, partitions, what they read, state and last refresh')
+  .action(async () => {
+    print(await listModels(await openContext(globals()), modelsDirectory(globals())));
+  });
+
+models
+  .command('run')
+  .description('refresh models now: those never built, failed or changed; --full rebuilds the named model (or all) whole')
+  .argument('[name]', 'a model (with everything downstream of it)')
+  .option('--full', 'rebuild from scratch, not only what is stale')
+  .action(async (name: string | undefined, options: { full?: boolean }) => {
+    await runModels(await openContext(globals()), modelsDirectory(globals()), name, options, print);
   });
 
 program
