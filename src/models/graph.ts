@@ -12,7 +12,7 @@ export interface ModelGraph {
   upstream: Map<string, string[]>;
 }
 
-/** `tables`: the lake's table names (the datasets') plus any the engine provides (the manifests table). */
+/** `tables`: the lake's table names (the datasets') plus any the engine provides (the manifests tables). */
 export function buildGraph(models: ModelDefinition[], tables: Set<string>): ModelGraph {
   const byName = new Map<string, ModelDefinition>();
   for (const model of models) {
@@ -24,11 +24,11 @@ export function buildGraph(models: ModelDefinition[], tables: Set<string>): Mode
   for (const model of models) {
     upstream.set(
       model.name,
+      // A name that is no model is a table (`<table>_current` its table), known or not yet: a model over a dataset
+      // not yet in the lake waits for it (runnableGraph) instead of failing the others.
       model.references.map((reference) => {
         if (byName.has(reference) || tables.has(reference)) return reference;
-        const table = reference.endsWith(CURRENT_SUFFIX) ? reference.slice(0, -CURRENT_SUFFIX.length) : undefined;
-        if (table && tables.has(table)) return table;
-        throw new ModelError(`${model.file}: reads "${reference}", which is neither a table nor a model`);
+        return reference.endsWith(CURRENT_SUFFIX) ? reference.slice(0, -CURRENT_SUFFIX.length) : reference;
       }),
     );
   }

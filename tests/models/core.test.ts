@@ -40,8 +40,8 @@ describe('model graph', () => {
     expect(runnableGraph(graph, new Set(['orders'])).order.map((m) => m.name)).toEqual(['a', 'b']);
   });
 
-  it('refuses unknown references and circles', () => {
-    expect(() => buildGraph([a], new Set())).toThrow('models/a.sql: reads "orders_current", which is neither a table nor a model');
+  it('reads `<table>_current` as its table, and refuses circles', () => {
+    expect(buildGraph([a], new Set()).upstream.get('a')).toEqual(['orders']);
     const x = model('x', '-- materialized: view', 'SELECT * FROM y');
     const y = model('y', '-- materialized: view', 'SELECT * FROM x');
     expect(() => buildGraph([x, y], new Set())).toThrow('models read each other in a circle: x → y → x');
