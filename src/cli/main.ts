@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { GluelessError } from '../pipeline/contract/errors.js';
-import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
+import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
 
 /**
  * The `glueless` command line: the local lake's front door. Errors are one line unless --verbose.
@@ -15,6 +15,7 @@ const program = new Command('glueless')
   .version(packageJson.version, '-V, --version', 'print the glueless version')
   .option('--lake <dir>', 'local lake directory (env GLUELESS_LAKE)', undefined)
   .option('--datasets <dir>', 'dataset contract directory (env GLUELESS_DATASETS)', undefined)
+  .option('--models <dir>', 'gold model directory (env GLUELESS_MODELS)', undefined)
   .option('--verbose', 'print stack traces on errors')
   .option('--quiet', 'no progress bars')
   .showHelpAfterError();
@@ -40,7 +41,10 @@ program
   .action(async (files: string[], options: { dataset?: string; concurrency: number }) => {
     const { ingestFiles } = await import('./commands/ingest.js');
     const context = await openContext(globals());
-    await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency, quiet: globals().quiet });
+    const manifests = await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency, quiet: globals().quiet });
+    const { refreshAfterRuns } = await import('./commands/models.js');
+    const runs = manifests.map((manifest) => ({ contract: context.contracts.find((c) => c.name === manifest.dataset)!, manifest }));
+    await refreshAfterRuns(context, modelsDirectory(globals()), runs, print);
   });
 
 program
@@ -85,6 +89,24 @@ program
     const { local } = await openContext(globals());
     const tables = await listTables(local.catalog);
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
+  });
+
+const models = program
+  .command('models')
+  .description('gold models (models/*.sql): materialization, partitions, what they read, state and last refresh')
+  .action(async () => {
+    const { listModels } = await import('./commands/models.js');
+    print(await listModels(await openContext(globals()), modelsDirectory(globals())));
+  });
+
+models
+  .command('run')
+  .description('refresh models now: those never built, failed or changed; --full rebuilds the named model (or all) whole')
+  .argument('[name]', 'a model (with everything downstream of it)')
+  .option('--full', 'rebuild from scratch, not only what is stale')
+  .action(async (name: string | undefined, options: { full?: boolean }) => {
+    const { runModels } = await import('./commands/models.js');
+    await runModels(await openContext(globals()), modelsDirectory(globals()), name, options, print);
   });
 
 program

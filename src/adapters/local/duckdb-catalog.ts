@@ -189,7 +189,7 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
   const source =
     globs.length === 0
       ? `(SELECT ${all.map((c) => `NULL AS ${quoteIdentifier(c.name)}`).join(', ')} WHERE false)`
-      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true, union_by_name = true, hive_types = {${hiveTypes}})`;
+      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true, union_by_name = true${hiveTypes ? `, hive_types = {${hiveTypes}}` : ''})`;
   // A column added to the contract after these files were written is null in them, as in Athena.
   const present = new Set(
     globs.length === 0 ? all.map((c) => c.name) : (await connection.runAndReadAll(`SELECT * FROM ${source} LIMIT 0`)).columnNames(),
