@@ -10,6 +10,7 @@ import { printDdl } from './commands/ddl.js';
 import { invokeFunction } from './commands/invoke.js';
 import { redrive } from './commands/redrive.js';
 import { inferContract } from './commands/infer.js';
+import { serveDashboard, writeDashboard } from './commands/dashboard.js';
 
 /** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
 
@@ -114,6 +115,21 @@ program
   .option('--sql <dir>', 'query directory', 'sql')
   .action(async (options: { samples: string; sql: string }) => {
     await runDemo({ lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()), ...options }, print);
+  });
+
+program
+  .command('dashboard')
+  .description('chart page over the local lake: health from lake_runs, the analysts\' charts from the gold models')
+  .option('--out <dir>', 'write index.html (data embedded) and the chart library here', 'site')
+  .option('--serve', 'serve the page on 127.0.0.1 instead, reading the lake on every request')
+  .option('--port <n>', 'port for --serve (0: any free one)', (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port number, 0-65535');
+    return Number(v);
+  }, 8484)
+  .action(async (options: { out: string; serve?: boolean; port: number }) => {
+    const lake = lakeDirectory(globals());
+    if (options.serve) await serveDashboard(lake, options.port, print);
+    else await writeDashboard(lake, options.out, print);
   });
 
 try {
