@@ -113,7 +113,9 @@ describeWithBrowser('glueless dashboard in headless Chromium', () => {
     const index = path.join(site, 'index.html');
     const { page, problems } = await watchedPage(browser, pathToFileURL(site).href);
     await page.goto(pathToFileURL(index).href, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.gluelessDashboard !== undefined);
+    // The page's script draws synchronously on load; if it did not run, the problems say why.
+    const ready = await page.evaluate(() => window.gluelessDashboard !== undefined);
+    expect({ ready, problems }).toEqual({ ready: true, problems: { console: [], failed: [], outside: [] } });
 
     const charts = await chartMarks(page);
     expect(Object.keys(charts).length).toBe(13);
