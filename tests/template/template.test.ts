@@ -376,6 +376,40 @@ function alarmMetrics(props: Props): Array<{ namespace: unknown; name: string; d
     .map((m) => ({ namespace: m.MetricStat.Metric.Namespace, name: m.MetricStat.Metric.MetricName, dimensions: dims(m.MetricStat.Metric.Dimensions) }));
 }
 
+/** The logical id a `FunctionName` / `QueueName` dimension refers to: `!Ref X` or `!GetAtt X.QueueName`. */
+function dimensionTarget(value: unknown): string | undefined {
+  const v = value as Props | undefined;
+  return typeof v?.Ref === 'string' ? v.Ref : Array.isArray(v?.['Fn::GetAtt']) ? v['Fn::GetAtt'][0] : undefined;
+}
+
+/** Functions missing an alarm on their Errors, Throttles or Duration (AWS/Lambda, dimension FunctionName). */
+function functionsWithoutAlarms(template: Template): string[] {
+  const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .flatMap(([, props]) => alarmMetrics(props))
+    .filter((metric) => metric.namespace === 'AWS/Lambda')
+    .map((metric) => `${dimensionTarget(metric.dimensions.FunctionName)} ${metric.name}`);
+  const functions = [...resourcesOfType(template, 'AWS::Serverless::Function'), ...resourcesOfType(template, 'AWS::Lambda::Function')];
+  return functions.flatMap(([id]) => ['Errors', 'Throttles', 'Duration'].filter((name) => !watched.includes(`${id} ${name}`)).map((name) => `${id} ${name}`));
+}
+
+/** Queues that hold failures (a function's OnFailure destination, a redrive policy's dead-letter target) without a depth alarm. */
+function failureQueuesWithoutAlarms(template: Template): string[] {
+  const failureQueues = new Set<string>();
+  for (const [, props] of resourcesOfType(template, 'AWS::Serverless::Function')) {
+    const target = dimensionTarget(props.EventInvokeConfig?.DestinationConfig?.OnFailure?.Destination);
+    if (target) failureQueues.add(target);
+  }
+  for (const [, props] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+    const target = dimensionTarget(props.RedrivePolicy?.deadLetterTargetArn);
+    if (target) failureQueues.add(target);
+  }
+  const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .flatMap(([, props]) => alarmMetrics(props))
+    .filter((metric) => metric.namespace === 'AWS/SQS' && metric.name === 'ApproximateNumberOfMessagesVisible')
+    .map((metric) => dimensionTarget(metric.dimensions.QueueName));
+  return [...failureQueues].filter((queue) => !watched.includes(queue));
+}
+
 /** Datasets (datasets/*.yaml) without an alarm on their quarantined rows. */
 function datasetsWithoutQuarantineAlarm(template: Template, datasets: string[]): string[] {
   const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
@@ -445,6 +479,19 @@ describe('operations: alarms and dashboard', () => {
     broken.Resources.FailedEventsAlarm!.Properties!.ActionsEnabled = false;
     broken.Resources.TransformThrottlesAlarm!.Properties!.AlarmActions = [{ Ref: 'NoSuchTopic' }];
     expect(alarmsWithoutAction(broken).sort()).toEqual(['FailedEventsAlarm', 'TransformErrorsAlarm', 'TransformThrottlesAlarm']);
+  });
+
+  it('alarms on the errors, throttles and duration of every function, and on every failure queue', () => {
+    expect(functionsWithoutAlarms(template)).toEqual([]);
+    expect(failureQueuesWithoutAlarms(template)).toEqual([]);
+  });
+
+  it('catches a function or failure queue nobody watches', () => {
+    const broken = loadTemplate();
+    delete broken.Resources.TransformThrottlesAlarm;
+    delete broken.Resources.FailedEventsAlarm;
+    expect(functionsWithoutAlarms(broken)).toEqual(['TransformFunction Throttles']);
+    expect(failureQueuesWithoutAlarms(broken)).toEqual(['FailedEventsQueue']);
   });
 
   it('subscribes the alarm email only when one is given', () => {
