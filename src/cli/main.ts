@@ -205,6 +205,22 @@ program
     print(await listSources({ sources: sourcesDirectory(options) }, await openContext(globals())));
   });
 
+program
+  .command('dashboard')
+  .description('chart page over the local lake: health from lake_runs, the analysts\' charts from the gold models')
+  .option('--out <dir>', 'write index.html (data embedded) and the chart library here', 'site')
+  .option('--serve', 'serve the page on 127.0.0.1 instead, reading the lake on every request')
+  .option('--port <n>', 'port for --serve (0: any free one)', (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port number, 0-65535');
+    return Number(v);
+  }, 8484)
+  .action(async (options: { out: string; serve?: boolean; port: number }) => {
+    const lake = lakeDirectory(globals());
+    const { serveDashboard, writeDashboard } = await import('./commands/dashboard.js');
+    if (options.serve) await serveDashboard(lake, options.port, print);
+    else await writeDashboard(lake, options.out, print);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
