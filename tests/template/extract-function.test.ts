@@ -11,7 +11,7 @@ import { bindSources, type BoundSource } from '../../src/extract/sources.js';
 
 type Props = Record<string, any>;
 
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'FindInMap'];
+const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'Condition', 'FindInMap', 'GetAZs', 'Base64', 'ImportValue'];
 const tags = INTRINSICS.flatMap((name): Array<ScalarTag | CollectionTag> => {
   const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
   return [
