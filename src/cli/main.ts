@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { GluelessError } from '../pipeline/contract/errors.js';
-import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
+import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
 
 /**
  * The `glueless` command line: the local lake's front door. Errors are one line unless --verbose.
@@ -15,6 +15,7 @@ const program = new Command('glueless')
   .version(packageJson.version, '-V, --version', 'print the glueless version')
   .option('--lake <dir>', 'local lake directory (env GLUELESS_LAKE)', undefined)
   .option('--datasets <dir>', 'dataset contract directory (env GLUELESS_DATASETS)', undefined)
+  .option('--models <dir>', 'gold model directory (env GLUELESS_MODELS)', undefined)
   .option('--verbose', 'print stack traces on errors')
   .option('--quiet', 'no progress bars')
   .showHelpAfterError();
@@ -40,7 +41,10 @@ program
   .action(async (files: string[], options: { dataset?: string; concurrency: number }) => {
     const { ingestFiles } = await import('./commands/ingest.js');
     const context = await openContext(globals());
-    await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency, quiet: globals().quiet });
+    const manifests = await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency, quiet: globals().quiet });
+    const { refreshAfterRuns } = await import('./commands/models.js');
+    const runs = manifests.map((manifest) => ({ contract: context.contracts.find((c) => c.name === manifest.dataset)!, manifest }));
+    await refreshAfterRuns(context, modelsDirectory(globals()), runs, print);
   });
 
 program
@@ -85,6 +89,24 @@ program
     const { local } = await openContext(globals());
     const tables = await listTables(local.catalog);
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
+  });
+
+const models = program
+  .command('models')
+  .description('gold models (models/*.sql): materialization, partitions, what they read, state and last refresh')
+  .action(async () => {
+    const { listModels } = await import('./commands/models.js');
+    print(await listModels(await openContext(globals()), modelsDirectory(globals())));
+  });
+
+models
+  .command('run')
+  .description('refresh models now: those never built, failed or changed; --full rebuilds the named model (or all) whole')
+  .argument('[name]', 'a model (with everything downstream of it)')
+  .option('--full', 'rebuild from scratch, not only what is stale')
+  .action(async (name: string | undefined, options: { full?: boolean }) => {
+    const { runModels } = await import('./commands/models.js');
+    await runModels(await openContext(globals()), modelsDirectory(globals()), name, options, print);
   });
 
 program
@@ -150,6 +172,53 @@ program
     const { runDemo, DEMO_LAKE_DIR } = await import('./commands/demo.js');
     // The demo's own lake: never GLUELESS_LAKE or .lake, where a user's data lives.
     await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), ...options }, print);
+  });
+
+// ---------------------------------------------------------------- extraction from HTTP APIs (sources/*.yaml)
+const sourcesDirectory = (options: { sources?: string }) => options.sources || process.env.GLUELESS_SOURCES || 'sources';
+
+program
+  .command('extract')
+  .description("fetch a source's windows from its API, land them in the raw zone and convert them (--from/--to: a backfill)")
+  .argument('<source>', 'source name (sources/<name>.yaml)')
+  .option('--date <date>', 'the window holding this date (YYYY-MM-DD, YYYY-MM, YYYY-MM-DDTHH)')
+  .option('--from <date>', 'first window of a backfill')
+  .option('--to <date>', 'last window of a backfill (inclusive)')
+  .option('--force', 'fetch windows that already landed again')
+  .option('--base-url <url>', 'send the requests to another host (a mirror, a test server)')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (name: string, options: { date?: string; from?: string; to?: string; force?: boolean; baseUrl?: string; sources?: string }) => {
+    const { runExtract } = await import('./commands/extract.js');
+    const context = await openContext(globals());
+    const progress = process.stderr.isTTY
+      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
+      : undefined;
+    await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
+  });
+
+program
+  .command('sources')
+  .description('the API sources, with their dataset, window, schedule and last window landed')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (options: { sources?: string }) => {
+    const { listSources } = await import('./commands/extract.js');
+    print(await listSources({ sources: sourcesDirectory(options) }, await openContext(globals())));
+  });
+
+program
+  .command('dashboard')
+  .description('chart page over the local lake: health from lake_runs, the analysts\' charts from the gold models')
+  .option('--out <dir>', 'write index.html (data embedded) and the chart library here', 'site')
+  .option('--serve', 'serve the page on 127.0.0.1 instead, reading the lake on every request')
+  .option('--port <n>', 'port for --serve (0: any free one)', (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port number, 0-65535');
+    return Number(v);
+  }, 8484)
+  .action(async (options: { out: string; serve?: boolean; port: number }) => {
+    const lake = lakeDirectory(globals());
+    const { serveDashboard, writeDashboard } = await import('./commands/dashboard.js');
+    if (options.serve) await serveDashboard(lake, options.port, print);
+    else await writeDashboard(lake, options.out, print);
   });
 
 try {

@@ -83,10 +83,12 @@ describe('glueless CLI', () => {
 
   it('ingesting the same file again leaves the same files and the same answers', async () => {
     await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
-    const files = await filesUnder(path.join(lake, 'processed'));
+    // Gold model partitions are rewritten under a fresh refresh id each time: compare the silver data.
+    const silver = async () => (await filesUnder(path.join(lake, 'processed'))).filter((f) => !f.startsWith('models/'));
+    const files = await silver();
     const before = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, sum(total_amount) AS s FROM sales_orders', '--format', 'csv']);
     await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
-    expect(await filesUnder(path.join(lake, 'processed'))).toEqual(files);
+    expect(await silver()).toEqual(files);
     const after = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, sum(total_amount) AS s FROM sales_orders', '--format', 'csv']);
     expect(after.stdout).toBe(before.stdout);
     expect(after.stdout).toMatch(/^n,s\n2997,/);

@@ -25,7 +25,7 @@ export async function ingestFiles(
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean } = {},
 ): Promise<RunManifest[]> {
-  const contract = pickContract(context.contracts, datasetName);
+  const contracts = files.map((file) => pickContract(context.contracts, datasetName, file));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
@@ -36,7 +36,7 @@ export async function ingestFiles(
     for (let index = next++; index < files.length; index = next++) {
       const bar = progress.bar(path.basename(files[index]!), sizes[index]!, 'bytes');
       try {
-        manifests[index] = await ingestFile(files[index]!, contract, context, progress.visible ? bar : undefined);
+        manifests[index] = await ingestFile(files[index]!, contracts[index]!, context, progress.visible ? bar : undefined);
         bar.done();
         progress.print(summarize(files[index]!, sizes[index]!, manifests[index]!, context.local.root));
         const failed = mostlyFailed(manifests[index]!);
@@ -113,13 +113,17 @@ function readingWithProgress(raw: ObjectStore, key: string, bar: ProgressBar): O
   });
 }
 
-function pickContract(contracts: DatasetContract[], name: string | undefined): DatasetContract {
+/** `--dataset`, the only dataset, or the dataset the file is named after (`clickstream_events.jsonl.gz`). */
+function pickContract(contracts: DatasetContract[], name: string | undefined, file: string): DatasetContract {
   if (name) {
     const found = contracts.find((c) => c.name === name);
     if (!found) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;
+  const stem = path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, '');
+  const named = contracts.find((c) => c.name === stem);
+  if (named) return named;
   throw new GluelessError(`several datasets are defined (${contracts.map((c) => c.name).join(', ')}); choose one with --dataset`);
 }
 
