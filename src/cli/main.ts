@@ -10,6 +10,7 @@ import { printDdl } from './commands/ddl.js';
 import { invokeFunction } from './commands/invoke.js';
 import { redrive } from './commands/redrive.js';
 import { inferContract } from './commands/infer.js';
+import { sendFile } from './commands/send.js';
 
 /** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
 
@@ -105,6 +106,15 @@ program
   })
   .action(async (options: { queueUrl?: string; envVars?: string; limit?: number }) => {
     await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print);
+  });
+
+program
+  .command('send')
+  .description('put the records of a JSON-lines file into a Kinesis Data Firehose delivery stream (PutRecordBatch, retried)')
+  .argument('<stream>', 'delivery stream name (stack output DeliveryStreamName)')
+  .argument('<file>', 'JSON-lines file: one object a line, or concatenated objects')
+  .action(async (stream: string, file: string) => {
+    await sendFile(stream, file, print);
   });
 
 program
