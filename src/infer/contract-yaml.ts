@@ -31,7 +31,7 @@ export function renderContractYaml(guess: TableGuess, options: ContractYamlOptio
     '# Types, required, primary_key and partition_by are guesses from the sample: review them before ingesting.',
   ];
   if (jsonl && guess.raggedRows > 0) {
-    lines.push(`# ${count(guess.raggedRows, 'sampled record')} were not JSON objects and were not used; ingest quarantines such lines.`);
+    lines.push(`# ${count(guess.raggedRows, 'sampled record')} not a JSON object, not used; ingest quarantines such lines.`);
   } else if (guess.raggedRows > 0) {
     lines.push(`# ${count(guess.raggedRows, 'sampled row')} had more or fewer fields than the header and were not used; ingest quarantines such rows.`);
   }
