@@ -21,7 +21,7 @@ export async function ingestFiles(
   datasetName: string | undefined,
   context: { local: LocalLake; contracts: DatasetContract[] },
   print: (line: string) => void,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; quiet?: boolean } = {},
 ): Promise<RunManifest[]> {
   const contracts = files.map((file) => pickContract(context.contracts, datasetName, file));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed

@@ -14,7 +14,13 @@ export async function sendFile(
   streamName: string,
   file: string,
   print: (line: string) => void,
-  options: { stream?: DeliveryStream; onProgress?: (progress: SendProgress, totalBytes: number) => void; maxAttempts?: number } = {},
+  options: {
+    stream?: DeliveryStream;
+    onProgress?: (progress: SendProgress, totalBytes: number) => void;
+    maxAttempts?: number;
+    /** No progress bar. */
+    quiet?: boolean;
+  } = {},
 ): Promise<SendSummary> {
   let size: number;
   try {
@@ -23,7 +29,7 @@ export async function sendFile(
     throw new GluelessError(`${file}: file not found`);
   }
   const stream = options.stream ?? new FirehoseDeliveryStream(streamName);
-  const onProgress = options.onProgress ?? (process.stderr.isTTY ? progressLine(file) : undefined);
+  const onProgress = options.onProgress ?? (process.stderr.isTTY && !options.quiet ? progressLine(file) : undefined);
   const summary = await sendRecords(createReadStream(file) as AsyncIterable<Uint8Array>, stream, {
     fileName: file,
     maxAttempts: options.maxAttempts,

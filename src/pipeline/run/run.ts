@@ -11,6 +11,7 @@ import { partitionPathFor, fileColumns } from '../write/partition.js';
 import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
 import type { Lake, ObjectStore } from '../contract/ports.js';
 import { quarantineWriterFor } from '../write/quarantine.js';
+import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 
 /**
@@ -69,7 +70,7 @@ async function convert(
   const writer = new PartitionedParquetWriter({
     store: written.store,
     columns,
-    rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
+    rowIndexes: columns.map((c) => [...rowColumns, ...LINEAGE_COLUMNS.map((l) => l.name)].indexOf(c.name)),
     keyFor: (path) => parquetKey(contract.name, path, sourceKey),
     rowGroupSize: contract.rowGroupSize,
     // Buffered rows are compact (tens of bytes each): enough of them that 100 open partitions still get row groups of
@@ -78,7 +79,11 @@ async function convert(
   });
   const quarantine = quarantineWriterFor(reader.quarantine, lake.quarantine, contract.name, sourceKey, headerMap.header);
 
-  const values: RowValue[] = new Array(rowColumns.length).fill(null);
+  const values: RowValue[] = new Array(rowColumns.length + LINEAGE_COLUMNS.length).fill(null);
+  // Lineage, the same for every row of the file: after the typed columns, which the typer alone writes. The ingest
+  // time is when the raw object was written, so processing it again writes identical files.
+  values[rowColumns.length] = sourceKey;
+  values[rowColumns.length + 1] = await ingestTimeOf(lake.raw, sourceKey, manifest.started);
   const partitionPaths = new Map<number, string>();
   const partitionPathOf = (value: number) => {
     let path = partitionPaths.get(value);
@@ -123,6 +128,11 @@ async function convert(
   const result = manifest.finish({ quarantineFile });
   await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+async function ingestTimeOf(raw: ObjectStore, key: string, fallback: number): Promise<number> {
+  const info = (await raw.list(key)).find((o) => o.key === key);
+  return info?.lastModified ? info.lastModified.getTime() : fallback;
 }
 
 /** Wraps a store so the keys of objects completed through it can be removed if the run fails. */
