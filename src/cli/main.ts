@@ -163,6 +163,17 @@ program
   });
 
 program
+  .command('send')
+  .description('put the records of a JSON-lines file into a Kinesis Data Firehose delivery stream (PutRecordBatch, retried)')
+  .argument('<stream>', 'delivery stream name (stack output DeliveryStreamName)')
+  .argument('<file>', 'JSON-lines file: one object a line, or concatenated objects')
+  .addHelpText('after', examples('glueless send glueless-DeliveryStream-abc123 samples/clickstream_events.jsonl'))
+  .action(async (stream: string, file: string) => {
+    const { sendFile } = await import('./commands/send.js');
+    await sendFile(stream, file, print, { quiet: globals().quiet });
+  });
+
+program
   .command('demo')
   .description('a lake of its own (.lake-demo/): ingest samples/, answer the sql/ queries, summarize quarantine (npm start)')
   .option('--samples <dir>', 'sample CSV directory', 'samples')
