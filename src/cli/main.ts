@@ -11,6 +11,8 @@ import { invokeFunction } from './commands/invoke.js';
 import { redrive } from './commands/redrive.js';
 import { inferContract } from './commands/infer.js';
 import { listSources, runExtract } from './commands/extract.js';
+import { backfill } from './commands/backfill.js';
+import { loadContractDirectory } from '../adapters/local/contract-files.js';
 
 /** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
 
@@ -144,6 +146,24 @@ program
   .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
   .action(async (options: { sources?: string }) => {
     print(await listSources({ sources: sourcesDirectory(options) }, await openContext(globals())));
+  });
+
+program
+  .command('backfill')
+  .description('on AWS: invoke the deployed ExtractFunction once per window from --from to --to, a few at a time')
+  .argument('<source>', 'source name (sources/<name>.yaml, as deployed)')
+  .requiredOption('--from <date>', 'first window')
+  .requiredOption('--to <date>', 'last window (inclusive)')
+  .requiredOption('--function <name>', 'the function (stack output ExtractFunctionName)')
+  .option('--concurrency <n>', 'invocations at the same time (mind the API\'s rate limit)', (v) => Math.max(1, Number.parseInt(v, 10) || 1), 2)
+  .option('--force', 'fetch windows that already landed again')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (name: string, options: { from: string; to: string; function: string; concurrency: number; force?: boolean; sources?: string }) => {
+    const contracts = await loadContractDirectory(datasetsDirectory(globals()));
+    const progress = process.stderr.isTTY
+      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
+      : undefined;
+    await backfill(name, { ...options, sources: sourcesDirectory(options) }, { contracts }, print, progress);
   });
 
 try {

@@ -7,7 +7,12 @@ import { AthenaClient, CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context, S3Event } from 'aws-lambda';
+import { loadContractDirectory } from '../../src/adapters/local/contract-files.js';
+import { backfill } from '../../src/cli/commands/backfill.js';
 import { buildLambda } from '../../scripts/build-lambda.js';
 import type { ExtractSummary } from '../../src/handlers/extract.js';
 import type { TransformSummary } from '../../src/handlers/transform.js';
@@ -121,6 +126,60 @@ describe.each([
     expect((await keysUnder(RAW, 'traffic/hourly/')).length).toBe(2);
     const unknown = await capturingStdout(() => extract({ source: 'nope' }, lambdaContext('ExtractFunction')));
     expect((unknown.error as Error).message).toMatch(/^unknown source "nope" \(known: .*traffic_hourly/);
+  });
+});
+
+/**
+ * `glueless backfill` against the Lambda Invoke API: a server on 127.0.0.1 speaking that API runs the real handler
+ * in-process (moto cannot run functions without Docker), so the command's invocations, error payloads and summary are
+ * exercised for real.
+ */
+describe('glueless backfill', () => {
+  let lambda: LambdaClient;
+  let stop: () => Promise<void>;
+  const invoked: unknown[] = [];
+  beforeAll(async () => {
+    const extract = await importHandler<ExtractSummary>(path.resolve('src/handlers/extract.ts'));
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      invoked.push({ path: req.url, event });
+      const { result, error } = await capturingStdout(() => extract(event, lambdaContext('ExtractFunction')));
+      if (error) {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+        res.end(JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(result));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    lambda = new LambdaClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    stop = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(async () => {
+    lambda?.destroy();
+    await stop?.();
+  });
+
+  it('invokes the function once per window, summarises the failures, and a second run fills only what failed', async () => {
+    const contracts = await loadContractDirectory('datasets');
+    const options = { from: '2024-01', to: '2024-04', function: 'glueless-ExtractFunction', concurrency: 2, sources: 'sources' };
+    api.fault({ kind: 'status', status: 401, body: '{"ErrorDetails":{"Message":"The request is unauthorised"}}' }, { match: '%3E%3D+%272024-03-01' });
+    const lines: string[] = [];
+    await expect(backfill('traffic_hourly', options, { contracts, lambda }, (l) => lines.push(l))).rejects.toThrow(/^1 of 4 windows failed/);
+    expect(invoked).toHaveLength(4);
+    expect(invoked).toContainEqual({ path: '/2015-03-31/functions/glueless-ExtractFunction/invocations', event: { source: 'traffic_hourly', date: '2024-01', force: false } });
+    expect(lines[0]).toMatch(/^traffic_hourly: 4 windows invoked on glueless-ExtractFunction \(2024-01 … 2024-04\): 1 failed, 9 landed$/);
+    expect(lines[1]).toMatch(/^  failed: 2024-03: 1 of 3 windows failed: traffic_hourly 2024-03 station_key=4024: .*HTTP 401: The request is unauthorised$/);
+
+    api.requests.length = 0;
+    lines.length = 0;
+    const second = await backfill('traffic_hourly', options, { contracts, lambda }, (l) => lines.push(l));
+    expect(second.outcomes).toEqual({ landed: 1, skipped: 11 });
+    expect(api.requests).toHaveLength(1);
+    expect(await keysUnder(RAW, 'traffic/hourly/')).toHaveLength(12);
   });
 });
 
