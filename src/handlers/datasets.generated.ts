@@ -3,6 +3,208 @@ import type { DatasetContract } from '../pipeline/contract/contract.js';
 
 export const bundledContracts: DatasetContract[] = [
   {
+    "name": "clickstream_events",
+    "description": "Web shop clickstream, one row per tracked event.",
+    "prefix": "clickstream/events/",
+    "format": "jsonl",
+    "csv": {
+      "delimiter": ",",
+      "quote": "\"",
+      "nullTokens": [],
+      "maxRecordChars": 16777216,
+      "maxUncompressedBytes": 5368709120,
+      "maxCompressionRatio": 200
+    },
+    "columns": [
+      {
+        "name": "event_id",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "user_id",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "session_id",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "event_type",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "acceptedValues": [
+            "page_view",
+            "click",
+            "add_to_cart",
+            "purchase"
+          ]
+        }
+      },
+      {
+        "name": "page",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "referrer",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "user_agent",
+        "source": "context.user_agent",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "country",
+        "source": "context.geo.country",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "screen_width",
+        "source": "context.screen[0]",
+        "type": {
+          "kind": "int"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "campaign_id",
+        "source": "context.campaign.id",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "context",
+        "type": {
+          "kind": "string",
+          "json": true
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "revenue",
+        "type": {
+          "kind": "decimal",
+          "precision": 12,
+          "scale": 2
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "event_time",
+        "type": {
+          "kind": "timestamp"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      }
+    ],
+    "derived": [],
+    "primaryKey": [
+      "event_id"
+    ],
+    "partition": {
+      "column": "event_time",
+      "layout": "year_month_day_hour",
+      "byIngestDate": false
+    },
+    "file": {
+      "requiredHeaders": [],
+      "minRows": 0,
+      "maxErrorRatio": 1,
+      "extraColumns": "ignore"
+    },
+    "rowGroupSize": 20000
+  },
+  {
     "name": "sales_orders",
     "description": "Orders placed in the web shop, one row per order line.",
     "prefix": "sales/orders/",
