@@ -6,6 +6,7 @@ export const bundledContracts: DatasetContract[] = [
     "name": "sales_orders",
     "description": "Orders placed in the web shop, one row per order line.",
     "prefix": "sales/orders/",
+    "format": "csv",
     "csv": {
       "delimiter": ",",
       "quote": "\"",

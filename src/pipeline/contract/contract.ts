@@ -11,6 +11,9 @@ export interface DatasetContract {
   description?: string;
   /** Raw key prefix this dataset owns, e.g. `sales/orders/`. */
   prefix: string;
+  /** `source.format`: which reader turns the raw bytes into records. */
+  format: SourceFormat;
+  /** The reader's options (`source.*`); the limits apply to every format, the delimiter and quote to CSV. */
   csv: CsvOptions;
   columns: ColumnContract[];
   derived: DerivedColumn[];
@@ -19,6 +22,8 @@ export interface DatasetContract {
   file: FileRules;
   rowGroupSize: number;
 }
+
+export type SourceFormat = 'csv';
 
 export interface CsvOptions {
   delimiter: string;

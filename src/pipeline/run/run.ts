@@ -1,16 +1,16 @@
 import type { DatasetContract } from '../contract/contract.js';
 import { DuplicateKeyCheck } from '../checks/rules.js';
-import { readCsvRecords, type SourceRecord } from '../read/csv.js';
+import { openRecordReader } from '../read/open-reader.js';
+import type { SourceRecord } from '../read/record-reader.js';
 import { decompressed } from '../read/decompress.js';
 import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
-import { resolveHeader } from '../read/header.js';
-import { parquetKey, quarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
+import { parquetKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
 import { ManifestBuilder } from './manifest.js';
 import type { RunManifest } from '../contract/run-manifest.js';
 import { partitionPathFor, fileColumns } from '../write/partition.js';
 import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
 import type { Lake, ObjectStore } from '../contract/ports.js';
-import { QuarantineWriter } from '../write/quarantine.js';
+import { quarantineWriterFor } from '../write/quarantine.js';
 import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 
@@ -53,17 +53,8 @@ async function convert(
     maxUncompressedBytes: contract.csv.maxUncompressedBytes,
     maxRatio: contract.csv.maxCompressionRatio,
   });
-  const records = readCsvRecords(source, {
-    fileName: sourceKey,
-    delimiter: contract.csv.delimiter,
-    quote: contract.csv.quote,
-    maxRecordChars: contract.csv.maxRecordChars,
-  })[Symbol.asyncIterator]();
-
-  const first = await records.next();
-  const headerRecord = first.done ? undefined : first.value[0];
-  if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
-  const headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
+  const reader = await openRecordReader(source, { fileName: sourceKey, contract });
+  const headerMap = reader.fields;
   manifest.warnings.push(...headerMap.warnings);
 
   const typer = new RowTyper(contract, headerMap);
@@ -84,7 +75,7 @@ async function convert(
     // thousands of rows. The byte bound (64 MiB) holds wide tables in check.
     maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 250_000),
   });
-  const quarantine = new QuarantineWriter(lake.quarantine, quarantineKey(contract.name, sourceKey), headerMap.header);
+  const quarantine = quarantineWriterFor(reader.quarantine, lake.quarantine, contract.name, sourceKey, headerMap.header);
 
   const values: RowValue[] = new Array(rowColumns.length + LINEAGE_COLUMNS.length).fill(null);
   // Lineage, the same for every row of the file: after the typed columns, which the typer alone writes. The ingest
@@ -107,20 +98,21 @@ async function convert(
     }
     if (rejection) {
       manifest.countQuarantined(rejection.rule);
-      return quarantine.quarantineRow(record.fields, record.line, rejection);
+      return quarantine.quarantineRow(record, rejection);
     }
     manifest.rowsWritten++;
     return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number)));
   };
 
   try {
-    for (const record of first.value!.slice(1)) await handle(record);
-    for (let batch = await records.next(); !batch.done; batch = await records.next()) {
+    const { batches } = reader;
+    for (let batch = await batches.next(); !batch.done; batch = await batches.next()) {
       for (const record of batch.value) {
         const pending = handle(record);
         if (pending) await pending;
       }
     }
+    manifest.warnings.push(...reader.lateWarnings());
     const reason = fileRuleViolation(contract, manifest);
     if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
     manifest.outputs.push(...(await writer.finish()));

@@ -230,6 +230,7 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     name: raw.name,
     description: raw.description,
     prefix: raw.source.prefix,
+    format: raw.source.format,
     csv: {
       delimiter: raw.source.delimiter,
       quote: raw.source.quote,

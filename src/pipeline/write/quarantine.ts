@@ -1,6 +1,8 @@
 import { format, type CsvFormatterStream } from '@fast-csv/format';
 import type { ObjectSink, ObjectStore } from '../contract/ports.js';
 import type { RowRejection } from '../typing/typed-row.js';
+import type { QuarantineFormat, SourceRecord } from '../read/record-reader.js';
+import { quarantineKey } from './layout.js';
 
 /**
  * Rejected rows of one source file, as CSV in the quarantine zone: the source's own columns and values, then why —
@@ -9,7 +11,29 @@ import type { RowRejection } from '../typing/typed-row.js';
  */
 export const QUARANTINE_COLUMNS = ['_error_rule', '_error_column', '_error_value', '_error_message', '_source_line'];
 
-export class QuarantineWriter {
+/** Where one source file's rejected records go, in the shape its format keeps them. */
+export interface RowQuarantine {
+  readonly key: string;
+  rows: number;
+  quarantineRow(record: SourceRecord, rejection: RowRejection): Promise<void>;
+  /** Completes the quarantine object; resolves with its key, or undefined when no row was quarantined. */
+  close(): Promise<string | undefined>;
+  abort(): Promise<void>;
+}
+
+/** The quarantine of one source file, as its reader's format keeps rejected records. */
+export function quarantineWriterFor(
+  format: QuarantineFormat,
+  store: ObjectStore,
+  table: string,
+  sourceKey: string,
+  header: string[],
+): RowQuarantine {
+  void format; // one kind so far
+  return new QuarantineWriter(store, quarantineKey(table, sourceKey), header);
+}
+
+export class QuarantineWriter implements RowQuarantine {
   private formatter?: CsvFormatterStream<string[], string[]>;
   private sink?: ObjectSink;
   private pending: Promise<void> = Promise.resolve();
@@ -22,7 +46,7 @@ export class QuarantineWriter {
     private readonly header: string[],
   ) {}
 
-  async quarantineRow(fields: string[], line: number, rejection: RowRejection): Promise<void> {
+  async quarantineRow({ fields, line }: SourceRecord, rejection: RowRejection): Promise<void> {
     if (!this.formatter) await this.open();
     this.rows++;
     const row = [...this.fitToHeader(fields, rejection), rejection.rule, rejection.column, rejection.value, rejection.message, String(line)];
