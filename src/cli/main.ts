@@ -3,6 +3,7 @@ import { listTables, runQuery } from '../adapters/local/duckdb-query.js';
 import { GluelessError } from '../pipeline/contract/errors.js';
 import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
 import { listModels, refreshAfterRuns, runModels } from './commands/models.js';
+import { queryAthena, type AthenaQueryFlags } from './commands/athena-query.js';
 import { ingestFiles } from './commands/ingest.js';
 import { replayQuarantineFile } from './commands/replay.js';
 import { runDemo } from './commands/demo.js';
@@ -52,7 +53,15 @@ program
   .description('run SQL over the registered tables with DuckDB')
   .argument('<sql>', 'the query')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-  .action(async (sql: string, options: { format: OutputFormat }) => {
+  .option('--athena', 'run on Athena instead (workgroup, database, region: flags or ATHENA_WORKGROUP, GLUE_DATABASE, AWS_REGION)')
+  .option('--workgroup <name>', 'Athena workgroup (stack output AthenaWorkGroup)')
+  .option('--database <name>', 'Glue database (stack output GlueDatabase)')
+  .option('--region <region>', 'AWS region')
+  .action(async (sql: string, options: AthenaQueryFlags & { athena?: boolean }) => {
+    if (options.athena) {
+      await queryAthena(sql, options, (text) => process.stdout.write(text), (line) => process.stderr.write(`${line}\n`));
+      return;
+    }
     const { local } = await openContext(globals());
     process.stdout.write(await renderResult(await runQuery(local.catalog, sql), options.format));
   });
