@@ -1,5 +1,5 @@
 import { loadContractDirectory } from '../../adapters/local/contract-files.js';
-import { createTableStatement } from '../../pipeline/schema/ddl.js';
+import { createTableStatement, setTablePropertiesStatement } from '../../pipeline/schema/ddl.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 import { tablePrefix } from '../../pipeline/write/layout.js';
 
@@ -9,5 +9,9 @@ export async function printDdl(datasets: string, name: string, options: { locati
   const contract = contracts.find((c) => c.name === name);
   if (!contract) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
   const location = options.location ?? `s3://<processed-bucket>/${tablePrefix(contract.name)}`;
-  return `${createTableStatement(contract, location.endsWith('/') ? location : `${location}/`, options.database)};`;
+  const tableLocation = location.endsWith('/') ? location : `${location}/`;
+  const create = `${createTableStatement(contract, tableLocation, options.database)};`;
+  // With partition projection, also what turns it on for a table that already exists.
+  if (!contract.partition.projection) return create;
+  return `${create}\n\n${setTablePropertiesStatement(contract, tableLocation, options.database)};`;
 }

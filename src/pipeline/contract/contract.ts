@@ -23,7 +23,7 @@ export interface DatasetContract {
   rowGroupSize: number;
 }
 
-export type SourceFormat = 'csv';
+export type SourceFormat = 'csv' | 'jsonl';
 
 export interface CsvOptions {
   delimiter: string;
@@ -93,14 +93,27 @@ export interface DerivedColumn {
   expressionText: string;
 }
 
-export type PartitionLayout = 'date' | 'year_month_day' | 'year_month' | 'year';
+export type PartitionLayout = 'date' | 'year_month_day_hour' | 'year_month_day' | 'year_month' | 'year';
 
 export interface PartitionSpec {
-  /** Date or timestamp column the partition values come from, or `ingest_date`: the day the run started (UTC). */
+  /**
+   * Date or timestamp column the partition values come from, or the arrival time: `ingest_date` (the day the run
+   * started, UTC) or `ingest_time` (the moment it started, for hourly layouts, as Firehose's own key layout does).
+   */
   column: string;
   layout: PartitionLayout;
+  /** Partitioned by arrival (`ingest_date` or `ingest_time`), not by a column. */
   byIngestDate: boolean;
+  /**
+   * On Athena, partition projection instead of registration: the table computes its partitions from this range and
+   * the location template, so no run registers any (what AWS advises for Firehose-style date/hour data). `from` is a
+   * date; `to` a date or Athena's NOW form (a date key only; year/month/day keys end at `to`'s year, or 2099).
+   * Rows beyond the range stay in S3 but Athena does not see them. Locally partitions are registered as always.
+   */
+  projection?: { from: string; to?: string };
 }
 
 /** The partition key name used when partitioning by the day of ingestion. */
 export const INGEST_DATE = 'ingest_date';
+/** The partition column name for partitioning by the moment of ingestion (UTC). */
+export const INGEST_TIME = 'ingest_time';

@@ -22,6 +22,11 @@ export interface SourceRecord {
    * (JSON lines). Readers whose quarantine writes the fields again (CSV) leave it out: it would pin the text.
    */
   text?: string;
+  /**
+   * Why the record could not be read into fields (JSON lines: not a JSON object, malformed, truncated): a bad row,
+   * quarantined with this reason. CSV has none: a malformed CSV record rejects the file.
+   */
+  malformed?: string;
 }
 
 /** How rejected records of a format are kept in the quarantine zone. */

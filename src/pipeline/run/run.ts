@@ -1,4 +1,4 @@
-import type { DatasetContract } from '../contract/contract.js';
+import { INGEST_TIME, type DatasetContract } from '../contract/contract.js';
 import { DuplicateKeyCheck } from '../checks/rules.js';
 import { openRecordReader } from '../read/open-reader.js';
 import type { SourceRecord } from '../read/record-reader.js';
@@ -60,9 +60,11 @@ async function convert(
   const typer = new RowTyper(contract, headerMap);
   const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
   const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
-  const ingestDay = Math.floor(manifest.started / 86_400_000);
+  const byIngestTime = contract.partition.byIngestDate && contract.partition.column === INGEST_TIME;
+  const ingestValue = byIngestTime ? manifest.started : Math.floor(manifest.started / 86_400_000);
   const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
-  const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
+  const partitionKind =
+    partitionIndex < 0 ? (byIngestTime ? 'timestamp' : 'date') : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
   const columns = fileColumns(contract);
   const written = recordingCompletedObjects(lake.processed);
   const writer = new PartitionedParquetWriter({
@@ -91,7 +93,8 @@ async function convert(
   // Returns a promise only when the row needed I/O: most rows are handled without an await.
   const handle = (record: SourceRecord): Promise<void> | undefined => {
     manifest.rowsRead++;
-    let rejection: RowRejection | null = typer.type(record.fields, values);
+    let rejection: RowRejection | null =
+      record.malformed === undefined ? typer.type(record.fields, values) : malformedRejection(record);
     if (!rejection && duplicates.enabled) {
       const earlier = duplicates.firstLineOf(values, record.line);
       if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
@@ -101,7 +104,7 @@ async function convert(
       return quarantine.quarantineRow(record, rejection);
     }
     manifest.rowsWritten++;
-    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number)));
+    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number)));
   };
 
   try {
@@ -181,6 +184,11 @@ async function rejectFile(sourceKey: string, contract: DatasetContract, lake: La
   await lake.quarantine.write(rejectionReasonKey(contract.name, sourceKey), JSON.stringify(result, null, 2), 'application/json');
   await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+function malformedRejection(record: SourceRecord): RowRejection {
+  const text = record.text ?? '';
+  return { rule: 'malformed', column: '', value: text.length > 200 ? `${text.slice(0, 197)}...` : text, message: `line ${record.line}: ${record.malformed}` };
 }
 
 function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {

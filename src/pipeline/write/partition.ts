@@ -39,6 +39,13 @@ export function partitionKeys(contract: DatasetContract): PartitionKey[] {
         { name: 'month', type: string, pattern: TWO_DIGITS },
         { name: 'day', type: string, pattern: TWO_DIGITS },
       ];
+    case 'year_month_day_hour':
+      return [
+        { name: 'year', type: string, pattern: YEAR_PATTERN },
+        { name: 'month', type: string, pattern: TWO_DIGITS },
+        { name: 'day', type: string, pattern: TWO_DIGITS },
+        { name: 'hour', type: string, pattern: TWO_DIGITS },
+      ];
   }
 }
 
@@ -57,7 +64,7 @@ export function fileColumns(contract: DatasetContract): Array<{ name: string; ty
 const MS_PER_DAY = 86_400_000;
 
 /**
- * Partition path (`order_date=2024-01-05/` or `year=2024/month=01/day=05/`) for a partition column value: days since
+ * Partition path (`order_date=2024-01-05/`, `year=2024/month=01/day=05/` or `…/day=05/hour=07/`) for a partition column value: days since
  * the epoch for a date, milliseconds since the epoch (UTC) for a timestamp.
  */
 export function partitionPathFor(contract: DatasetContract, value: number, kind: 'date' | 'timestamp'): string {
@@ -72,6 +79,8 @@ export function partitionPathFor(contract: DatasetContract, value: number, kind:
       return `year=${year}/month=${month}/`;
     case 'year_month_day':
       return `year=${year}/month=${month}/day=${day}/`;
+    case 'year_month_day_hour':
+      return `year=${year}/month=${month}/day=${day}/hour=${iso.slice(11, 13)}/`;
   }
 }
 

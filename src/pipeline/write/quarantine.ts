@@ -29,8 +29,64 @@ export function quarantineWriterFor(
   sourceKey: string,
   header: string[],
 ): RowQuarantine {
-  void format; // one kind so far
-  return new QuarantineWriter(store, quarantineKey(table, sourceKey), header);
+  switch (format.kind) {
+    case 'csv':
+      return new QuarantineWriter(store, quarantineKey(table, sourceKey), header);
+    case 'jsonl':
+      return new JsonLinesQuarantineWriter(store, quarantineKey(table, sourceKey, 'jsonl'));
+  }
+}
+
+/**
+ * Rejected JSON-lines records, one JSON object a line: `_error_rule`, `_error_column`, `_error_value`,
+ * `_error_message`, `_source_line`, then the record itself, its text kept byte for byte — as `_record` when it is JSON,
+ * else as the string `_record_text` — so `glueless replay` can land it again once fixed.
+ */
+export class JsonLinesQuarantineWriter implements RowQuarantine {
+  private sink?: ObjectSink;
+  private readonly encoder = new TextEncoder();
+  rows = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly key: string,
+  ) {}
+
+  async quarantineRow(record: SourceRecord, rejection: RowRejection): Promise<void> {
+    this.sink ??= await this.store.openSink(this.key, 'application/x-ndjson');
+    this.rows++;
+    const text = record.text ?? '';
+    const head = JSON.stringify({
+      _error_rule: rejection.rule,
+      _error_column: rejection.column,
+      _error_value: rejection.value,
+      _error_message: rejection.message,
+      _source_line: record.line,
+    });
+    const line = isJson(text) ? `${head.slice(0, -1)},"_record":${text}}\n` : `${head.slice(0, -1)},"_record_text":${JSON.stringify(text)}}\n`;
+    await this.sink.write(this.encoder.encode(line));
+  }
+
+  async close(): Promise<string | undefined> {
+    if (!this.sink) return undefined;
+    await this.sink.close();
+    return this.key;
+  }
+
+  async abort(): Promise<void> {
+    await this.sink?.abort();
+  }
+}
+
+/** Whether the text is one JSON value (V8's JSON.parse does not recurse: no depth can crash it). */
+function isJson(text: string): boolean {
+  if (/[\n\r]/.test(text)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class QuarantineWriter implements RowQuarantine {
