@@ -9,4 +9,5 @@ export default {
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   testTimeout: 120000,
   reporters: ['default', '<rootDir>/tests/support/count-reporter.cjs'],
+  globalSetup: '<rootDir>/tests/support/global-setup.mjs',
 };

@@ -1,23 +1,34 @@
-import { loadContractDirectory } from '../adapters/local/contract-files.js';
-import { openLocalLake, DEFAULT_LAKE_DIR, type LocalLake } from '../adapters/local/local-lake.js';
+import type { LocalLake } from '../adapters/local/local-lake.js';
 import type { DatasetContract } from '../pipeline/contract/contract.js';
 
 /** Options every command shares, read once at the edge: flags first, then the environment, then defaults. */
 export interface GlobalOptions {
   lake?: string;
   datasets?: string;
+  models?: string;
   verbose?: boolean;
+  quiet?: boolean;
 }
 
+/** `.lake` unless told otherwise (the same default as DEFAULT_LAKE_DIR, kept here so `--help` loads no DuckDB). */
 export function lakeDirectory(options: GlobalOptions): string {
-  return options.lake || process.env.GLUELESS_LAKE || DEFAULT_LAKE_DIR;
+  return options.lake || process.env.GLUELESS_LAKE || '.lake';
 }
 
 export function datasetsDirectory(options: GlobalOptions): string {
   return options.datasets || process.env.GLUELESS_DATASETS || 'datasets';
 }
 
+export function modelsDirectory(options: GlobalOptions): string {
+  return options.models || process.env.GLUELESS_MODELS || 'models';
+}
+
+/** The contracts and the local lake. Imported on first use, so a command that needs neither starts without them. */
 export async function openContext(options: GlobalOptions): Promise<{ local: LocalLake; contracts: DatasetContract[] }> {
+  const [{ loadContractDirectory }, { openLocalLake }] = await Promise.all([
+    import('../adapters/local/contract-files.js'),
+    import('../adapters/local/local-lake.js'),
+  ]);
   const contracts = await loadContractDirectory(datasetsDirectory(options));
   const local = await openLocalLake(lakeDirectory(options));
   return { local, contracts };

@@ -12,10 +12,14 @@ export function renderResult(result: QueryResult, format: OutputFormat): Promise
     return `${JSON.stringify(objects, null, 2)}\n`;
   }
   if (format === 'csv') return renderCsv(result);
-  return `${renderTable(result)}\n(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})\n`;
+  return `${renderTable(result)}\n(${plural(result.rows.length, 'row')})\n`;
 }
 
-export function renderTable(result: QueryResult): string {
+/**
+ * An aligned table with a rule under its header; numbers right-aligned (NULL too, in a number column). `numeric` says
+ * which columns are numbers when the result's types are known; otherwise each value is judged by its look.
+ */
+export function renderTable(result: { columns: string[]; rows: unknown[][]; numeric?: boolean[] }): string {
   const table = new Table({
     head: result.columns,
     style: { head: [], border: [], compact: true },
@@ -23,13 +27,34 @@ export function renderTable(result: QueryResult): string {
   });
   for (const row of result.rows) {
     table.push(
-      row.map((value) => ({
-        content: value === null || value === undefined ? 'NULL' : String(value),
-        hAlign: isNumeric(value) ? ('right' as const) : ('left' as const),
+      row.map((value, i) => ({
+        content: value === null || value === undefined ? 'NULL' : typeof value === 'object' ? JSON.stringify(value) : String(value),
+        hAlign: result.numeric?.[i] || isNumeric(value) ? ('right' as const) : ('left' as const),
       })),
     );
   }
-  return table.toString();
+  const lines = table.toString().split('\n');
+  // The rule under the header, drawn from the top border: ┌─┬─┐ → ├─┼─┤.
+  const rule = lines[0]!.replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤');
+  return [lines[0], lines[1], rule, ...lines.slice(2)].join('\n');
+}
+
+/** 1234567 → "1,234,567". */
+export function formatCount(count: number): string {
+  return count.toLocaleString('en-US');
+}
+
+/** "1 row", "2,997 rows". */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${formatCount(count)} ${count === 1 ? noun : nouns}`;
+}
+
+/** 632 → "632 ms"; 20456 → "20.5 s"; 754000 → "12 min 34 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 function isNumeric(value: unknown): boolean {

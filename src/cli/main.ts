@@ -1,27 +1,35 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { listTables, runQuery } from '../adapters/local/duckdb-query.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { GluelessError } from '../pipeline/contract/errors.js';
-import { datasetsDirectory, lakeDirectory, openContext, type GlobalOptions } from './context.js';
-import { ingestFiles } from './commands/ingest.js';
-import { replayQuarantineFile } from './commands/replay.js';
-import { runDemo } from './commands/demo.js';
-import { renderResult, renderTable, type OutputFormat } from './format.js';
-import { printDdl } from './commands/ddl.js';
-import { invokeFunction } from './commands/invoke.js';
-import { redrive } from './commands/redrive.js';
-import { inferContract } from './commands/infer.js';
+import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
 
-/** The `glueless` command line: the local lake's front door. Errors are one line unless --verbose. */
+/**
+ * The `glueless` command line: the local lake's front door. Errors are one line unless --verbose.
+ * Each command imports what it runs inside its action (`await import(…)`), so `glueless --help` and every other
+ * command start without loading DuckDB, the AWS SDK or the pipeline they do not use. Built to dist/ by
+ * scripts/build-cli.mjs (`npm install` runs it); bin/glueless.js runs the build.
+ */
 
 const program = new Command('glueless')
   .description('CSV to a query-ready, Hive-partitioned Parquet lake without AWS Glue')
+  .version(packageJson.version, '-V, --version', 'print the glueless version')
   .option('--lake <dir>', 'local lake directory (env GLUELESS_LAKE)', undefined)
   .option('--datasets <dir>', 'dataset contract directory (env GLUELESS_DATASETS)', undefined)
+  .option('--models <dir>', 'gold model directory (env GLUELESS_MODELS)', undefined)
   .option('--verbose', 'print stack traces on errors')
+  .option('--quiet', 'no progress bars')
   .showHelpAfterError();
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 const print = (text: string) => process.stdout.write(`${text}\n`);
+
+/** Every subcommand's help ends with the global options and an example. */
+function examples(...lines: string[]): string {
+  return (
+    `\nGlobal options: --lake <dir> (default .lake, env GLUELESS_LAKE), --datasets <dir> (default datasets, env GLUELESS_DATASETS),` +
+    ` --verbose, --quiet\n\nExample${lines.length === 1 ? '' : 's'}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
+  );
+}
 
 program
   .command('ingest')
@@ -29,9 +37,14 @@ program
   .argument('<file...>', 'CSV files')
   .option('--dataset <name>', 'dataset contract to use (needed when several are defined)')
   .option('--concurrency <n>', 'files processed at the same time', (v) => Math.max(1, Number.parseInt(v, 10) || 1), 4)
+  .addHelpText('after', examples('glueless ingest samples/sales_orders.csv', 'glueless --lake /tmp/lake ingest exports/*.csv --dataset sales_orders'))
   .action(async (files: string[], options: { dataset?: string; concurrency: number }) => {
+    const { ingestFiles } = await import('./commands/ingest.js');
     const context = await openContext(globals());
-    await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency });
+    const manifests = await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency, quiet: globals().quiet });
+    const { refreshAfterRuns } = await import('./commands/models.js');
+    const runs = manifests.map((manifest) => ({ contract: context.contracts.find((c) => c.name === manifest.dataset)!, manifest }));
+    await refreshAfterRuns(context, modelsDirectory(globals()), runs, print);
   });
 
 program
@@ -39,27 +52,61 @@ program
   .description('re-run the rows of a quarantine file after fixing them (the error columns are dropped)')
   .argument('<file>', 'a quarantine CSV (e.g. .lake/quarantine/sales_orders/…csv) with its values fixed')
   .option('--dataset <name>', 'dataset, when it cannot be told from the path')
+  .addHelpText('after', examples('glueless replay .lake/quarantine/sales_orders/sales_orders-1a2b3c4d.csv'))
   .action(async (file: string, options: { dataset?: string }) => {
+    const { replayQuarantineFile } = await import('./commands/replay.js');
     await replayQuarantineFile(file, options.dataset, await openContext(globals()), print);
   });
 
 program
   .command('query')
-  .description('run SQL over the registered tables with DuckDB')
+  .description('run SQL over the registered tables with DuckDB; csv, json and jsonl stream every row, table shows the first --max-rows')
   .argument('<sql>', 'the query')
-  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-  .action(async (sql: string, options: { format: OutputFormat }) => {
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'jsonl']).default('table'))
+  .option('--max-rows <n>', 'rows the table format shows', (v: string) => {
+    if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError('a positive whole number');
+    return Number(v);
+  }, 50)
+  .addHelpText(
+    'after',
+    examples(
+      'glueless query "SELECT order_date, sum(total_amount) FROM sales_orders GROUP BY 1 ORDER BY 1"',
+      'glueless query "SELECT * FROM sales_orders" --format csv > orders.csv',
+    ),
+  )
+  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number }) => {
+    const { queryCommand } = await import('./commands/query.js');
     const { local } = await openContext(globals());
-    process.stdout.write(await renderResult(await runQuery(local.catalog, sql), options.format));
+    await queryCommand(local.catalog, sql, options);
   });
 
 program
   .command('tables')
   .description('tables with their partition and row counts')
+  .addHelpText('after', examples('glueless tables'))
   .action(async () => {
+    const [{ listTables }, { renderTable }] = await Promise.all([import('../adapters/local/duckdb-query.js'), import('./format.js')]);
     const { local } = await openContext(globals());
     const tables = await listTables(local.catalog);
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
+  });
+
+const models = program
+  .command('models')
+  .description('gold models (models/*.sql): materialization, partitions, what they read, state and last refresh')
+  .action(async () => {
+    const { listModels } = await import('./commands/models.js');
+    print(await listModels(await openContext(globals()), modelsDirectory(globals())));
+  });
+
+models
+  .command('run')
+  .description('refresh models now: those never built, failed or changed; --full rebuilds the named model (or all) whole')
+  .argument('[name]', 'a model (with everything downstream of it)')
+  .option('--full', 'rebuild from scratch, not only what is stale')
+  .action(async (name: string | undefined, options: { full?: boolean }) => {
+    const { runModels } = await import('./commands/models.js');
+    await runModels(await openContext(globals()), modelsDirectory(globals()), name, options, print);
   });
 
 program
@@ -69,7 +116,9 @@ program
   .option('--name <name>', 'table name (default: the file name in snake_case)')
   .option('--prefix <prefix>', 'raw key prefix the dataset owns (default: <name>/)')
   .option('--sample-rows <n>', 'data rows to infer from', (value: string) => Number(value), 10_000)
+  .addHelpText('after', examples('glueless infer exports/flights.csv --name flights > datasets/flights.yaml'))
   .action(async (file: string, options: { name?: string; prefix?: string; sampleRows: number }) => {
+    const { inferContract } = await import('./commands/infer.js');
     process.stdout.write(await inferContract(file, options));
   });
 
@@ -79,7 +128,9 @@ program
   .argument('<dataset>', 'dataset (table) name')
   .option('--location <s3uri>', 'table LOCATION', undefined)
   .option('--database <name>', 'Glue database', 'glueless')
+  .addHelpText('after', examples('glueless ddl sales_orders', 'glueless ddl sales_orders --location s3://my-processed-bucket/tables/sales_orders/'))
   .action(async (dataset: string, options: { location?: string; database: string }) => {
+    const { printDdl } = await import('./commands/ddl.js');
     print(await printDdl(datasetsDirectory(globals()), dataset, options));
   });
 
@@ -90,7 +141,9 @@ program
   .option('--function <name>', 'function resource in the template', 'TransformFunction')
   .option('--template <file>', 'SAM template', 'template.yaml')
   .option('--env-vars <file>', 'environment overrides, sam local format: { "<Function>": { "NAME": "value" } }')
+  .addHelpText('after', examples('glueless invoke events/s3-put-sales-orders.json --env-vars events/env.json'))
   .action(async (event: string, options: { function: string; template: string; envVars?: string }) => {
+    const { invokeFunction } = await import('./commands/invoke.js');
     await invokeFunction(event, options, print);
   });
 
@@ -103,17 +156,53 @@ program
     if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError('a positive whole number');
     return Number(v);
   })
+  .addHelpText('after', examples('glueless redrive', 'glueless redrive --queue-url "$FAILED_EVENTS_QUEUE_URL" --env-vars events/env.json'))
   .action(async (options: { queueUrl?: string; envVars?: string; limit?: number }) => {
+    const { redrive } = await import('./commands/redrive.js');
     await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print);
   });
 
 program
   .command('demo')
-  .description('fresh local lake, ingest samples/, answer the sql/ queries, summarize quarantine (npm start)')
+  .description('a lake of its own (.lake-demo/): ingest samples/, answer the sql/ queries, summarize quarantine (npm start)')
   .option('--samples <dir>', 'sample CSV directory', 'samples')
   .option('--sql <dir>', 'query directory', 'sql')
+  .addHelpText('after', examples('glueless demo', 'glueless --lake /tmp/demo-lake demo'))
   .action(async (options: { samples: string; sql: string }) => {
-    await runDemo({ lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()), ...options }, print);
+    const { runDemo, DEMO_LAKE_DIR } = await import('./commands/demo.js');
+    // The demo's own lake: never GLUELESS_LAKE or .lake, where a user's data lives.
+    await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), ...options }, print);
+  });
+
+// ---------------------------------------------------------------- extraction from HTTP APIs (sources/*.yaml)
+const sourcesDirectory = (options: { sources?: string }) => options.sources || process.env.GLUELESS_SOURCES || 'sources';
+
+program
+  .command('extract')
+  .description("fetch a source's windows from its API, land them in the raw zone and convert them (--from/--to: a backfill)")
+  .argument('<source>', 'source name (sources/<name>.yaml)')
+  .option('--date <date>', 'the window holding this date (YYYY-MM-DD, YYYY-MM, YYYY-MM-DDTHH)')
+  .option('--from <date>', 'first window of a backfill')
+  .option('--to <date>', 'last window of a backfill (inclusive)')
+  .option('--force', 'fetch windows that already landed again')
+  .option('--base-url <url>', 'send the requests to another host (a mirror, a test server)')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (name: string, options: { date?: string; from?: string; to?: string; force?: boolean; baseUrl?: string; sources?: string }) => {
+    const { runExtract } = await import('./commands/extract.js');
+    const context = await openContext(globals());
+    const progress = process.stderr.isTTY
+      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
+      : undefined;
+    await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
+  });
+
+program
+  .command('sources')
+  .description('the API sources, with their dataset, window, schedule and last window landed')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (options: { sources?: string }) => {
+    const { listSources } = await import('./commands/extract.js');
+    print(await listSources({ sources: sourcesDirectory(options) }, await openContext(globals())));
   });
 
 try {

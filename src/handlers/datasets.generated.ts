@@ -3,9 +3,212 @@ import type { DatasetContract } from '../pipeline/contract/contract.js';
 
 export const bundledContracts: DatasetContract[] = [
   {
+    "name": "clickstream_events",
+    "description": "Web shop clickstream, one row per tracked event.",
+    "prefix": "clickstream/events/",
+    "format": "jsonl",
+    "csv": {
+      "delimiter": ",",
+      "quote": "\"",
+      "nullTokens": [],
+      "maxRecordChars": 16777216,
+      "maxUncompressedBytes": 5368709120,
+      "maxCompressionRatio": 200
+    },
+    "columns": [
+      {
+        "name": "event_id",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "user_id",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "session_id",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "event_type",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "acceptedValues": [
+            "page_view",
+            "click",
+            "add_to_cart",
+            "purchase"
+          ]
+        }
+      },
+      {
+        "name": "page",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "referrer",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "user_agent",
+        "source": "context.user_agent",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "country",
+        "source": "context.geo.country",
+        "type": {
+          "kind": "string"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "screen_width",
+        "source": "context.screen[0]",
+        "type": {
+          "kind": "int"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "campaign_id",
+        "source": "context.campaign.id",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "context",
+        "type": {
+          "kind": "string",
+          "json": true
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "revenue",
+        "type": {
+          "kind": "decimal",
+          "precision": 12,
+          "scale": 2
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "event_time",
+        "type": {
+          "kind": "timestamp"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      }
+    ],
+    "derived": [],
+    "primaryKey": [
+      "event_id"
+    ],
+    "partition": {
+      "column": "event_time",
+      "layout": "year_month_day_hour",
+      "byIngestDate": false
+    },
+    "file": {
+      "requiredHeaders": [],
+      "minRows": 0,
+      "maxErrorRatio": 1,
+      "extraColumns": "ignore"
+    },
+    "rowGroupSize": 20000
+  },
+  {
     "name": "sales_orders",
     "description": "Orders placed in the web shop, one row per order line.",
     "prefix": "sales/orders/",
+    "format": "csv",
     "csv": {
       "delimiter": ",",
       "quote": "\"",
@@ -133,6 +336,471 @@ export const bundledContracts: DatasetContract[] = [
     ],
     "partition": {
       "column": "order_date",
+      "layout": "date",
+      "byIngestDate": false
+    },
+    "file": {
+      "requiredHeaders": [],
+      "minRows": 0,
+      "maxErrorRatio": 1,
+      "extraColumns": "ignore"
+    },
+    "rowGroupSize": 20000
+  },
+  {
+    "name": "traffic_hourly",
+    "description": "TfNSW road traffic counts (hourly, permanent stations), one row per station/direction/classification/day.",
+    "prefix": "traffic/hourly/",
+    "format": "csv",
+    "csv": {
+      "delimiter": ",",
+      "quote": "\"",
+      "nullTokens": [],
+      "maxRecordChars": 16777216,
+      "maxUncompressedBytes": 5368709120,
+      "maxCompressionRatio": 200
+    },
+    "columns": [
+      {
+        "name": "station_key",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "traffic_direction_seq",
+        "type": {
+          "kind": "int"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "cardinal_direction_seq",
+        "type": {
+          "kind": "int"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "classification_seq",
+        "type": {
+          "kind": "int"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "count_date",
+        "source": "date",
+        "type": {
+          "kind": "date"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "year",
+        "type": {
+          "kind": "int"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "month",
+        "type": {
+          "kind": "int"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "1",
+          "max": "12"
+        }
+      },
+      {
+        "name": "day_of_week",
+        "type": {
+          "kind": "int"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "1",
+          "max": "7"
+        }
+      },
+      {
+        "name": "public_holiday",
+        "type": {
+          "kind": "boolean"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "school_holiday",
+        "type": {
+          "kind": "boolean"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "daily_total",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "0"
+        }
+      },
+      {
+        "name": "hour_00",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_01",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_02",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_03",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_04",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_05",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_06",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_07",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_08",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_09",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_10",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_11",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_12",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_13",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_14",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_15",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_16",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_17",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_18",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_19",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_20",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_21",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_22",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "hour_23",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      }
+    ],
+    "derived": [],
+    "primaryKey": [
+      "station_key",
+      "traffic_direction_seq",
+      "cardinal_direction_seq",
+      "classification_seq",
+      "count_date"
+    ],
+    "partition": {
+      "column": "count_date",
       "layout": "date",
       "byIngestDate": false
     },

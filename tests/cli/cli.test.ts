@@ -1,27 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile, mkdir, copyFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { expectedRowsSql, sq } from '../support/oracle-sql.js';
+import { expectedRowsSql } from '../support/oracle-sql.js';
+import { glueless as run, type CliResult } from '../support/cli.js';
 
-const exec = promisify(execFile);
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function glueless(args: string[], cwd = process.cwd()): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [path.resolve('bin/glueless.js'), ...args], { cwd, env: { ...process.env, GLUELESS_LAKE: '', GLUELESS_DATASETS: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function glueless(args: string[], cwd = process.cwd()): Promise<CliResult> {
+  return run(args, { cwd });
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -63,10 +48,12 @@ describe('glueless CLI', () => {
 
   it('ingesting the same file again leaves the same files and the same answers', async () => {
     await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
-    const files = await filesUnder(path.join(lake, 'processed'));
+    // Gold model partitions are rewritten under a fresh refresh id each time: compare the silver data.
+    const silver = async () => (await filesUnder(path.join(lake, 'processed'))).filter((f) => !f.startsWith('models/'));
+    const files = await silver();
     const before = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, sum(total_amount) AS s FROM sales_orders', '--format', 'csv']);
     await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
-    expect(await filesUnder(path.join(lake, 'processed'))).toEqual(files);
+    expect(await silver()).toEqual(files);
     const after = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, sum(total_amount) AS s FROM sales_orders', '--format', 'csv']);
     expect(after.stdout).toBe(before.stdout);
     expect(after.stdout).toMatch(/^n,s\n2997,/);
@@ -116,16 +103,44 @@ describe('glueless CLI', () => {
     expect(result.stdout).toMatch(/STORED AS PARQUET\nLOCATION 's3:\/\/lake-bucket\/tables\/sales_orders\/'/);
   });
 
-  it('the demo ingests the samples, answers the sql/ queries and summarizes quarantine', async () => {
-    await mkdir(path.join(work, 'project'));
-    for (const dir of ['datasets', 'samples', 'sql']) {
-      await mkdir(path.join(work, 'project', dir));
-      for (const file of await readdir(dir)) await copyFile(path.join(dir, file), path.join(work, 'project', dir, file));
+  async function project(): Promise<string> {
+    const dir = path.join(work, 'project');
+    await mkdir(dir);
+    for (const sub of ['datasets', 'samples', 'sql']) {
+      await mkdir(path.join(dir, sub));
+      for (const file of await readdir(sub)) await copyFile(path.join(sub, file), path.join(dir, sub, file));
     }
-    const result = await glueless(['demo'], path.join(work, 'project'));
+    return dir;
+  }
+
+  it('the demo ingests the samples into .lake-demo, answers the sql/ queries and summarizes quarantine', async () => {
+    const dir = await project();
+    const result = await glueless(['demo'], dir);
     expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`a fresh lake of its own at ${path.join(dir, '.lake-demo')}`);
     expect(result.stdout).toMatch(/daily_revenue\.sql/);
     expect(result.stdout).toMatch(/top_products\.sql/);
     expect(result.stdout).toMatch(/Quarantine summary[\s\S]*not_null[\s\S]*cast[\s\S]*unique/);
+    expect(result.stdout).toMatch(/Try: npx glueless --lake \.lake-demo query/);
+  });
+
+  it("the demo leaves the user's .lake untouched, runs twice in a row, and never empties a directory it did not make", async () => {
+    const dir = await project();
+    const ingest = await glueless(['ingest', 'samples/sales_orders.csv'], dir);
+    expect(ingest.code).toBe(0);
+    const before = await filesUnder(path.join(dir, '.lake'));
+    expect(before.length).toBeGreaterThan(5);
+    for (let i = 0; i < 2; i++) expect((await glueless(['demo'], dir)).code).toBe(0);
+    expect(await filesUnder(path.join(dir, '.lake'))).toEqual(before);
+    const query = await glueless(['--lake', '.lake-demo', 'query', 'SELECT count(*) AS n FROM sales_orders', '--format', 'csv'], dir);
+    expect(query.stdout).toBe('n\n2997\n');
+
+    const mine = path.join(dir, 'mine');
+    await mkdir(mine);
+    await writeFile(path.join(mine, 'notes.txt'), 'keep me');
+    const refused = await glueless(['--lake', mine, 'demo'], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/mine exists and was not made by the demo: it is left as it is/);
+    expect(await readFile(path.join(mine, 'notes.txt'), 'utf8')).toBe('keep me');
   });
 });

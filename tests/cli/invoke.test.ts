@@ -10,6 +10,7 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeFunction } from '../../src/cli/commands/invoke.js';
 import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 import { useMoto } from '../support/moto.js';
+import { GLUELESS_BIN } from '../support/cli.js';
 
 /** `glueless invoke`: `sam local invoke` without Docker, against moto. Names match events/ and events/env.json. */
 
@@ -98,22 +99,8 @@ describe('glueless invoke', () => {
   });
 });
 
-/** `glueless invoke …` as a user types it (through main.ts once the command is wired there). */
+/** `glueless invoke …` as a user types it: the installed CLI. */
 async function gluelessInvoke(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
-  const wired = (await readFile('src/cli/main.ts', 'utf8')).includes("command('invoke')");
-  const command = wired
-    ? ['--import', 'tsx', 'src/cli/main.ts', 'invoke', ...args]
-    : ['--import', 'tsx', '--input-type=module', '-e', STANDIN_MAIN, ...args];
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(name in DEPLOYMENT_ENV)));
-  return exec(process.execPath, command, { env: { ...clean, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  return exec(process.execPath, [GLUELESS_BIN, 'invoke', ...args], { env: { ...clean, ...env }, maxBuffer: 64 * 1024 * 1024 });
 }
-
-/** Until main.ts wires `invoke`, the same call and error handling it will make. */
-const STANDIN_MAIN = `
-const { invokeFunction } = await import('./src/cli/commands/invoke.ts');
-try {
-  await invokeFunction(process.argv[1], { function: 'TransformFunction', template: 'template.yaml' }, (t) => process.stdout.write(t + '\\n'));
-} catch (error) {
-  process.stderr.write('glueless: ' + error.message.split('\\n')[0] + '\\n');
-  process.exitCode = 1;
-}`;

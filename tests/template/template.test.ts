@@ -63,8 +63,11 @@ interface PlacedStatement {
 
 /** Every IAM statement the template grants: inline function policies, AWS::IAM::Policy/ManagedPolicy, role policies. */
 function iamStatements(template: Template): PlacedStatement[] {
+  // A statement behind a condition (`!If [Cond, statement, !Ref AWS::NoValue]`) counts as granted.
+  const unwrapIf = (statement: Props): Props[] =>
+    statement['Fn::If'] ? (statement['Fn::If'] as Props[]).slice(1).filter((branch) => branch.Ref !== 'AWS::NoValue') : [statement];
   const fromDocument = (where: string, document: Props | undefined) =>
-    asArray(document?.Statement).map((statement: Props) => ({ where, statement }));
+    asArray<Props>(document?.Statement).flatMap(unwrapIf).map((statement: Props) => ({ where, statement }));
   const placed: PlacedStatement[] = [];
   for (const [id, props] of resourcesOfType(template, 'AWS::Serverless::Function')) {
     // SAM policy templates and managed policy names are strings or `{ SQSSendMessagePolicy: … }`; only inline
@@ -286,8 +289,9 @@ describe('template.yaml', () => {
     // must agree or the function reads from, and is granted, a bucket that does not exist.
     const props = template.Resources.TransformFunction.Properties ?? {};
     expect(bucketNamed(template, props.Environment.Variables.RAW_BUCKET)).toBe('RawBucket');
-    const rawGrants = iamStatements(template).filter(({ statement }) =>
-      asArray(statement.Resource).some((resource) => bucketNamed(template, resource) === 'RawBucket'),
+    const rawGrants = iamStatements(template).filter(
+      ({ where, statement }) =>
+        where === 'TransformFunction' && asArray(statement.Resource).some((resource) => bucketNamed(template, resource) === 'RawBucket'),
     );
     expect(rawGrants.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
@@ -381,5 +385,65 @@ describe('cfn-lint', () => {
     }
     const failing = status < 0 || (status & FAILING_LINT_BITS) !== 0;
     expect(failing ? output || `cfn-lint exited with ${status}` : '').toBe('');
+  });
+});
+
+// ---------------------------------------------------------------- Firehose and Kinesis (EnableFirehose, EnableKinesisStream)
+
+describe('template.yaml streams', () => {
+  const template = loadTemplate();
+  const role = template.Resources.FirehoseDeliveryRole!.Properties!;
+  const statements = iamStatements(template).filter((s) => s.where === 'FirehoseDeliveryRole').map((s) => s.statement);
+  const destination = template.Resources.DeliveryStream!.Properties!.ExtendedS3DestinationConfiguration;
+
+  it('puts the streams behind parameters, so a stack without them is as small as before', () => {
+    for (const id of ['DeliveryStream', 'FirehoseDeliveryRole', 'FirehoseLogGroup', 'FirehoseLogStream']) {
+      expect(`${id}: ${(template.Resources[id] as Props).Condition}`).toBe(`${id}: FirehoseEnabled`);
+    }
+    expect((template.Resources.ClickstreamStream as Props).Condition).toBe('KinesisEnabled');
+    expect(template.Parameters.EnableFirehose.Default).toBe('false');
+    expect(template.Parameters.EnableKinesisStream.Default).toBe('false');
+  });
+
+  it('lets only Firehose of this account assume the delivery role', () => {
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: 'firehose.amazonaws.com' }, Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } } }),
+    ]);
+  });
+
+  it('lets Firehose put objects only under the dataset prefix and its error prefix, and read nothing', () => {
+    const objectActions = statements.filter((s) => asArray<string>(s.Action).some((a) => a === 's3:PutObject'));
+    expect(objectActions).toHaveLength(1);
+    expect(objectActions[0]!.Resource).toEqual([
+      { 'Fn::Sub': '${RawBucket.Arn}/${FirehoseDatasetPrefix}*' },
+      { 'Fn::Sub': '${RawBucket.Arn}/firehose-errors/*' },
+    ]);
+    const actions = statements.flatMap((s) => asArray<string>(s.Action));
+    expect(actions.filter((a) => /^s3:(Get|Delete)Object/.test(a))).toEqual([]);
+    const kinesis = statements.filter((s) => asArray<string>(s.Action).some((a) => a.startsWith('kinesis:')));
+    expect(kinesis.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': ['ClickstreamStream', 'Arn'] }]);
+    expect(actions.filter((a) => a.startsWith('kinesis:')).every((a) => /^kinesis:(Describe|Get|List)/.test(a))).toBe(true);
+  });
+
+  it('delivers gzip under the dataset prefix, errors where no dataset and so no transform reads', async () => {
+    expect(destination.CompressionFormat).toBe('GZIP');
+    expect(destination.Prefix['Fn::Sub']).toMatch(/^\$\{FirehoseDatasetPrefix\}!\{timestamp:yyyy\}\//);
+    expect(destination.BufferingHints).toEqual({ IntervalInSeconds: { Ref: 'FirehoseBufferSeconds' }, SizeInMBs: { Ref: 'FirehoseBufferMiB' } });
+    expect(destination.CloudWatchLoggingOptions.Enabled).toBe(true);
+    const errorPrefix = String(destination.ErrorOutputPrefix).split('!')[0]!;
+    const { bundledContracts } = await import('../../src/handlers/datasets.generated.js');
+    expect(bundledContracts.filter((c) => errorPrefix.startsWith(c.prefix) || c.prefix.startsWith(errorPrefix))).toEqual([]);
+    const owner = bundledContracts.find((c) => c.prefix === template.Parameters.FirehoseDatasetPrefix.Default);
+    expect(owner?.format).toBe('jsonl');
+  });
+
+  (hasCfnLint ? it : it.skip).each([
+    ['EnableFirehose=true', 'EnableKinesisStream=false'],
+    ['EnableFirehose=true', 'EnableKinesisStream=true'],
+    ['EnableFirehose=false', 'EnableKinesisStream=true'],
+  ])('is cfn-lint clean with %s %s', (...parameters) => {
+    const run = spawnSync('cfn-lint', ['--format', 'parseable', 'template.yaml', '--parameters', ...parameters], { cwd: projectRoot, encoding: 'utf8' });
+    const failing = run.status === null || (run.status & FAILING_LINT_BITS) !== 0;
+    expect(failing ? `${run.stdout}${run.stderr}` || `cfn-lint exited with ${run.status}` : '').toBe('');
   });
 });

@@ -26,10 +26,24 @@ interface TableRecord {
   evolved?: boolean;
 }
 
-export class DuckDbCatalog implements Catalog {
-  private queue: Promise<unknown> = Promise.resolve();
+/** How long a command waits for a catalog another process holds: GLUELESS_CATALOG_WAIT_SECONDS, default 120. */
+const DEFAULT_WAIT_SECONDS = 120;
 
-  constructor(readonly databasePath: string) {}
+/** Work on one catalog file, one at a time within this process, whichever DuckDbCatalog object asks. */
+const queues = new Map<string, Promise<unknown>>();
+
+export interface CatalogOpenOptions {
+  /** Longest wait for a catalog another process holds, in ms (default GLUELESS_CATALOG_WAIT_SECONDS or 120 s). */
+  waitMs?: number;
+  /** Told once per wait that the catalog is held elsewhere (default: a line on stderr). */
+  onWait?: (message: string) => void;
+}
+
+export class DuckDbCatalog implements Catalog {
+  constructor(
+    readonly databasePath: string,
+    private readonly openOptions: CatalogOpenOptions = {},
+  ) {}
 
   ensureTable(contract: DatasetContract, location: string): Promise<void> {
     const record: TableRecord = {
@@ -82,25 +96,68 @@ export class DuckDbCatalog implements Catalog {
     });
   }
 
-  /** Runs `work` on a connection to the catalog, one at a time (DuckDB allows one writer). */
+  /**
+   * Runs `work` on a connection to the catalog, one at a time (DuckDB allows one process to hold the file). The file is
+   * opened for this work and closed after it, so other glueless commands can use the lake in between; while another
+   * process holds it, the open is retried (with a message) for a bounded time.
+   */
   withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
-      const instance = await DuckDBInstance.fromCache(this.databasePath);
-      const connection = await instance.connect();
+    const run = (queues.get(this.databasePath) ?? Promise.resolve()).then(async () => {
+      const instance = await this.open();
       try {
-        await prepareCatalog(connection);
-        return await work(connection);
+        const connection = await instance.connect();
+        try {
+          await prepareCatalog(connection);
+          return await work(connection);
+        } finally {
+          connection.closeSync();
+        }
       } catch (error) {
         if (error instanceof Error && !(error instanceof CatalogError) && /Error:/.test(error.message)) {
           throw new CatalogError(`local catalog ${this.databasePath}: ${error.message.split('\n')[0]}`);
         }
         throw error;
       } finally {
-        connection.closeSync();
+        instance.closeSync();
       }
     });
-    this.queue = run.catch(() => undefined);
+    const settled = run.catch(() => undefined);
+    queues.set(this.databasePath, settled);
+    void settled.then(() => {
+      if (queues.get(this.databasePath) === settled) queues.delete(this.databasePath);
+    });
     return run;
+  }
+
+  /** Opens the catalog file, waiting (bounded) while another process holds its lock. */
+  private async open(): Promise<DuckDBInstance> {
+    const fromEnvironment = Number(process.env.GLUELESS_CATALOG_WAIT_SECONDS);
+    const waitMs = this.openOptions.waitMs ?? (Number.isFinite(fromEnvironment) && fromEnvironment >= 0 ? fromEnvironment * 1000 : DEFAULT_WAIT_SECONDS * 1000);
+    const deadline = Date.now() + waitMs;
+    let pause = 20;
+    let told = false;
+    for (;;) {
+      try {
+        return await DuckDBInstance.create(this.databasePath);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!/Could not set lock|Conflicting lock/i.test(message)) throw error;
+        if (Date.now() >= deadline) {
+          throw new CatalogError(
+            `local catalog ${this.databasePath} is still held by another process after ${Math.round(waitMs / 1000)} s ` +
+              `(another glueless command, or a DuckDB shell, has it open); try again when it is done, or set GLUELESS_CATALOG_WAIT_SECONDS`,
+          );
+        }
+        if (!told) {
+          told = true;
+          (this.openOptions.onWait ?? ((text: string) => process.stderr.write(`${text}\n`)))(
+            `glueless: waiting for the local catalog ${this.databasePath}: another process holds it (up to ${Math.round(waitMs / 1000)} s)`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+        pause = Math.min(500, pause * 2);
+      }
+    }
   }
 }
 
@@ -186,7 +243,7 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
   const source =
     globs.length === 0
       ? `(SELECT ${all.map((c) => `NULL AS ${quoteIdentifier(c.name)}`).join(', ')} WHERE false)`
-      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true${evolved ? ', union_by_name = true' : ''}, hive_types = {${hiveTypes}})`;
+      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true${evolved ? ', union_by_name = true' : ''}${hiveTypes ? `, hive_types = {${hiveTypes}}` : ''})`;
   // A column added to the contract after these files were written is null in them, as in Athena. Only then does the
   // view read the files' schemas to see which columns they have.
   const present = new Set(

@@ -1,4 +1,6 @@
+import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import type { DuckDbCatalog } from './duckdb-catalog.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
 import { quoteIdentifier, refreshAllViews } from './duckdb-catalog.js';
 
 /** SQL over the local lake's registered tables, the way analysts use Athena. */
@@ -34,5 +36,47 @@ export function listTables(catalog: DuckDbCatalog): Promise<TableSummary[]> {
       summaries.push({ table: String(name), partitions: Number(partitions), rows: Number(count.getRowsJS()[0]![0]) });
     }
     return summaries;
+  });
+}
+
+/** One piece of a streamed result: its row count, and its rows as JSON values when asked for (converting costs). */
+export interface ResultChunk {
+  rowCount: number;
+  rows(): unknown[][];
+}
+
+export interface ResultColumns {
+  names: string[];
+  /** Per column: a number type (shown right-aligned). */
+  numeric: boolean[];
+}
+
+/**
+ * Runs `sql` and hands its result on chunk by chunk as DuckDB produces it (about 2,048 rows each): memory stays bounded
+ * however many rows there are. `onChunk` may return a promise (the next chunk waits for it) or `false` to stop.
+ */
+export function streamQuery(
+  catalog: DuckDbCatalog,
+  sql: string,
+  onColumns: (columns: ResultColumns) => void | Promise<void>,
+  onChunk: (chunk: ResultChunk) => void | boolean | Promise<void | boolean>,
+): Promise<void> {
+  return catalog.withConnection(async (connection) => {
+    await refreshAllViews(connection);
+    const result = await connection.stream(sql).catch(async (error: Error) => {
+      const missing = /Table with name (\S+) does not exist/.exec(error.message);
+      if (!missing) throw error;
+      const tables = (await connection.runAndReadAll('SELECT name FROM glueless_tables ORDER BY name')).getRowsJS().map(([name]) => String(name));
+      throw new GluelessError(`no table ${missing[1]}; tables: ${tables.length > 0 ? tables.join(', ') : 'none yet (ingest a file first)'}`);
+    });
+    await onColumns({
+      names: result.columnNames(),
+      numeric: result.columnTypes().map((type) => /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|DECIMAL|VARINT)/.test(String(type))),
+    });
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const current = chunk;
+      const more = await onChunk({ rowCount: current.rowCount, rows: () => current.convertRows(JsonDuckDBValueConverter) as unknown[][] });
+      if (more === false) break;
+    }
   });
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runQuery } from '../../adapters/local/duckdb-query.js';
 import { openLocalLake } from '../../adapters/local/local-lake.js';
@@ -6,19 +6,26 @@ import { loadContractDirectory } from '../../adapters/local/contract-files.js';
 import { contractForKey } from '../../pipeline/schema/datasets.js';
 import { ingestFiles } from './ingest.js';
 import { renderTable } from '../format.js';
+import { GluelessError } from '../../pipeline/contract/errors.js';
+
+/** The demo's own lake, apart from the `.lake` that `glueless ingest` fills: the demo never touches a user's lake. */
+export const DEMO_LAKE_DIR = '.lake-demo';
+
+/** Left in a lake the demo made: only such a directory is ever removed by the next demo. */
+const DEMO_MARKER = '.glueless-demo';
 
 /**
- * `glueless demo` (what `npm start` runs): a fresh lake, every sample ingested, the analysts' queries in sql/ answered,
- * and what went to quarantine and why.
+ * `glueless demo` (what `npm start` runs): a fresh lake of its own (`.lake-demo/`), every sample ingested, the analysts'
+ * queries in sql/ answered, and what went to quarantine and why.
  */
 export async function runDemo(
   options: { lake: string; datasets: string; samples: string; sql: string },
   print: (line: string) => void,
 ): Promise<void> {
-  await rm(options.lake, { recursive: true, force: true });
-  const local = await openLocalLake(options.lake);
   const contracts = await loadContractDirectory(options.datasets);
-  print(`glueless demo: fresh lake at ${local.root}\n`);
+  await freshDemoLake(options.lake);
+  const local = await openLocalLake(options.lake);
+  print(`glueless demo: a fresh lake of its own at ${local.root} (the demo never touches any other lake)\n`);
 
   const samples = (await readdir(options.samples)).filter((f) => f.endsWith('.csv')).sort();
   const quarantined: string[] = [];
@@ -49,5 +56,25 @@ export async function runDemo(
     print(`quarantine/${file}\n${renderTable(result)}`);
   }
   if (quarantined.length === 0) print('no rows were quarantined');
-  print(`\nTry: npx glueless query "SELECT * FROM sales_orders LIMIT 5"`);
+  const lakeOption = path.resolve(options.lake) === path.resolve(DEMO_LAKE_DIR) ? DEMO_LAKE_DIR : options.lake;
+  print(`\nTry: npx glueless --lake ${lakeOption} query "SELECT * FROM sales_orders LIMIT 5"`);
+}
+
+/** Empties a lake an earlier demo made; refuses a directory the demo did not make, rather than delete a user's data. */
+async function freshDemoLake(lake: string): Promise<void> {
+  const entries = await readdir(lake).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new GluelessError(`${lake}: cannot read the demo lake (${error.message})`);
+  });
+  if (entries !== undefined && entries.length > 0) {
+    const marked = await stat(path.join(lake, DEMO_MARKER)).then(() => true, () => false);
+    if (!marked) {
+      throw new GluelessError(
+        `${lake} exists and was not made by the demo: it is left as it is; give the demo another --lake (default ${DEMO_LAKE_DIR})`,
+      );
+    }
+    await rm(lake, { recursive: true, force: true });
+  }
+  await mkdir(lake, { recursive: true });
+  await writeFile(path.join(lake, DEMO_MARKER), 'made by `glueless demo`; the next demo empties this directory\n');
 }

@@ -21,9 +21,9 @@ export async function ingestFiles(
   datasetName: string | undefined,
   context: { local: LocalLake; contracts: DatasetContract[] },
   print: (line: string) => void,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; quiet?: boolean } = {},
 ): Promise<RunManifest[]> {
-  const contract = pickContract(context.contracts, datasetName);
+  const contracts = files.map((file) => pickContract(context.contracts, datasetName, file));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
@@ -31,7 +31,7 @@ export async function ingestFiles(
   const worker = async () => {
     for (let index = next++; index < files.length; index = next++) {
       try {
-        manifests[index] = await ingestFile(files[index]!, contract, context);
+        manifests[index] = await ingestFile(files[index]!, contracts[index]!, context);
         print(summarize(files[index]!, sizes[index]!, manifests[index]!));
       } catch (error) {
         failures.push(files.length === 1 ? (error as Error).message : `${files[index]}: ${(error as Error).message}`);
@@ -67,13 +67,17 @@ async function ingestFile(file: string, contract: DatasetContract, context: { lo
   return result.manifest;
 }
 
-function pickContract(contracts: DatasetContract[], name: string | undefined): DatasetContract {
+/** `--dataset`, the only dataset, or the dataset the file is named after (`clickstream_events.jsonl.gz`). */
+function pickContract(contracts: DatasetContract[], name: string | undefined, file: string): DatasetContract {
   if (name) {
     const found = contracts.find((c) => c.name === name);
     if (!found) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;
+  const stem = path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, '');
+  const named = contracts.find((c) => c.name === stem);
+  if (named) return named;
   throw new GluelessError(`several datasets are defined (${contracts.map((c) => c.name).join(', ')}); choose one with --dataset`);
 }
 

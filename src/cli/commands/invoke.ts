@@ -76,11 +76,23 @@ async function loadHandler(fn: SamFunction): Promise<Handler> {
   const exportName = fn.handler.slice(dot + 1);
   const file = ['.ts', '.mts', '.js', '.mjs'].map((ext) => modulePath + ext).find((f) => existsSync(f));
   if (!file) throw new GluelessError(`handler ${fn.handler} of ${fn.name}: no module ${path.relative(process.cwd(), modulePath)}.ts|.js`);
-  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const module = await importHandlerModule(file);
   if (typeof module[exportName] !== 'function') {
     throw new GluelessError(`handler ${fn.handler} of ${fn.name}: ${path.relative(process.cwd(), file)} exports no function ${exportName}`);
   }
   return module[exportName] as Handler;
+}
+
+/** The compiled CLI runs plain JavaScript: a TypeScript handler it cannot load as is goes through tsx's loader. */
+async function importHandlerModule(file: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    (await import('tsx/esm/api')).register();
+    // A new URL: the loader remembers the failed attempt under the old one.
+    return (await import(`${pathToFileURL(file).href}?tsx`)) as Record<string, unknown>;
+  }
 }
 
 function lambdaContext(fn: SamFunction, memory: string, timeoutMs: number): Context {

@@ -5,7 +5,7 @@ import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 import { ingestObject } from '../../pipeline/run/ingest.js';
 import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
-import { replayableCsv, replayKey } from '../../pipeline/run/replay.js';
+import { replayableCsv, replayableJsonLines, replayKey } from '../../pipeline/run/replay.js';
 import { summarize } from './ingest.js';
 
 /**
@@ -21,10 +21,11 @@ export async function replayQuarantineFile(
 ): Promise<RunManifest> {
   const contract = datasetFor(file, datasetName, context.contracts);
   const rawKey = replayKey(contract.prefix, file);
-  const sink = await context.local.lake.raw.openSink(rawKey, 'text/csv');
+  const jsonl = contract.format === 'jsonl';
+  const sink = await context.local.lake.raw.openSink(rawKey, jsonl ? 'application/x-ndjson' : 'text/csv');
   let bytes = 0;
   try {
-    for await (const chunk of replayableCsv(openFile(file), file)) {
+    for await (const chunk of (jsonl ? replayableJsonLines : replayableCsv)(openFile(file), file)) {
       bytes += chunk.byteLength;
       await sink.write(chunk);
     }

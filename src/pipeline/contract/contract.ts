@@ -11,6 +11,9 @@ export interface DatasetContract {
   description?: string;
   /** Raw key prefix this dataset owns, e.g. `sales/orders/`. */
   prefix: string;
+  /** `source.format`: which reader turns the raw bytes into records. */
+  format: SourceFormat;
+  /** The reader's options (`source.*`); the limits apply to every format, the delimiter and quote to CSV. */
   csv: CsvOptions;
   columns: ColumnContract[];
   derived: DerivedColumn[];
@@ -19,6 +22,8 @@ export interface DatasetContract {
   file: FileRules;
   rowGroupSize: number;
 }
+
+export type SourceFormat = 'csv' | 'jsonl';
 
 export interface CsvOptions {
   delimiter: string;
@@ -88,12 +93,16 @@ export interface DerivedColumn {
   expressionText: string;
 }
 
-export type PartitionLayout = 'date' | 'year_month_day' | 'year_month' | 'year';
+export type PartitionLayout = 'date' | 'year_month_day_hour' | 'year_month_day' | 'year_month' | 'year';
 
 export interface PartitionSpec {
-  /** Date or timestamp column the partition values come from, or `ingest_date`: the day the run started (UTC). */
+  /**
+   * Date or timestamp column the partition values come from, or the arrival time: `ingest_date` (the day the run
+   * started, UTC) or `ingest_time` (the moment it started, for hourly layouts, as Firehose's own key layout does).
+   */
   column: string;
   layout: PartitionLayout;
+  /** Partitioned by arrival (`ingest_date` or `ingest_time`), not by a column. */
   byIngestDate: boolean;
   /**
    * On Athena, partition projection instead of registration: the table computes its partitions from this range and
@@ -106,3 +115,5 @@ export interface PartitionSpec {
 
 /** The partition key name used when partitioning by the day of ingestion. */
 export const INGEST_DATE = 'ingest_date';
+/** The partition column name for partitioning by the moment of ingestion (UTC). */
+export const INGEST_TIME = 'ingest_time';

@@ -40,5 +40,7 @@ export type QuarantineRule =
   | 'length'
   | 'derive'
   | 'column_count'
+  /** JSON lines: a record that is not a JSON object (malformed, truncated, an array, a bare value). */
+  | 'malformed'
   /** The whole file was rejected (bad header, malformed CSV, min_rows, max_error_ratio): all its rows count here. */
   | 'file_rejected';

@@ -1,8 +1,12 @@
 import { InputFileError } from '../contract/errors.js';
+import { resolveHeader } from './header.js';
+import type { OpenRecordReader, SourceRecord } from './record-reader.js';
+
+export type { SourceRecord };
 
 /**
  * The CSV reader: bytes in, records out, in batches, never the whole file in memory. One module so other input
- * formats (JSON lines, gzip) can sit beside it behind the same `AsyncIterable<SourceRecord[]>` shape.
+ * formats (JSON lines) can sit beside it behind the same `RecordReader` (record-reader.ts).
  *
  * Bytes must be UTF-8 (a BOM is dropped); anything else is an InputFileError naming the file and byte offset, never
  * silently replaced characters. The dialect is RFC 4180 as csv-parse reads it with `relax_column_count` and
@@ -14,12 +18,6 @@ import { InputFileError } from '../contract/errors.js';
  * (bench/csv-fuzz.ts checks it against csv-parse).
  */
 
-export interface SourceRecord {
-  /** 1-based line in the source file where the record starts (records may span lines inside quotes). */
-  line: number;
-  fields: string[];
-}
-
 export interface CsvReadOptions {
   /** Named in every error message. */
   fileName: string;
@@ -30,6 +28,37 @@ export interface CsvReadOptions {
   /** The longest record (in characters) the reader holds before it gives up with an error: memory stays bounded. */
   maxRecordChars?: number;
 }
+
+/** The CSV file as a RecordReader: its first record is the header, matched to the contract's columns. */
+export const openCsvReader: OpenRecordReader = async (bytes, { fileName, contract, batchSize }) => {
+  const records = readCsvRecords(bytes, {
+    fileName,
+    delimiter: contract.csv.delimiter,
+    quote: contract.csv.quote,
+    maxRecordChars: contract.csv.maxRecordChars,
+    batchSize,
+  })[Symbol.asyncIterator]();
+  const first = await records.next();
+  const headerRecord = first.done ? undefined : first.value[0];
+  if (!headerRecord) throw new InputFileError(`${fileName}: file is empty; a header row is required`);
+  const fields = resolveHeader(headerRecord.fields, contract, fileName);
+  let rest: SourceRecord[] | undefined = first.value!.slice(1);
+  const batches: AsyncIterator<SourceRecord[]> = {
+    next: async () => {
+      if (rest !== undefined) {
+        const batch = rest;
+        rest = undefined;
+        if (batch.length > 0) return { done: false, value: batch };
+      }
+      return records.next();
+    },
+    return: async () => {
+      await records.return?.(undefined);
+      return { done: true, value: undefined };
+    },
+  };
+  return { fields, batches, lateWarnings: () => [], quarantine: { kind: 'csv' } };
+};
 
 export async function* readCsvRecords(
   bytes: AsyncIterable<Uint8Array>,

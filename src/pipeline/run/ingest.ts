@@ -41,7 +41,14 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
       await deps.notifier.publish({ status: 'REJECTED', dataset: contract.name, source, manifest, error: manifest.rejectReason });
       return { status: 'rejected', manifest };
     }
-    await registerPartitions(contract, manifest, deps, addedColumns);
+    try {
+      await registerPartitions(contract, manifest, deps, addedColumns);
+    } catch (error) {
+      // A run that reports failure leaves none of its rows visible: its files may sit in partitions another run has
+      // registered. A retry or redrive writes them again.
+      await deps.lake.processed.delete(manifest.outputs.map((o) => o.key)).catch(() => undefined);
+      throw error;
+    }
     await deps.notifier.publish({ status: 'SUCCEEDED', dataset: contract.name, source, manifest });
     return { status: 'processed', manifest };
   } catch (error) {

@@ -2,6 +2,7 @@ import { format } from '@fast-csv/format';
 import { readCsvRecords } from '../read/csv.js';
 import { InputFileError } from '../contract/errors.js';
 import { QUARANTINE_COLUMNS } from '../write/quarantine.js';
+import { frameJsonRecords, jsonText, parseJsonExact } from '../read/jsonl.js';
 
 /**
  * Replaying quarantined rows: a quarantine file, after the user fixed its values, becomes a clean CSV with the
@@ -29,6 +30,39 @@ export async function* replayableCsv(quarantineCsv: AsyncIterable<Uint8Array>, f
   formatter.end();
   await ended;
   yield* chunks.splice(0);
+}
+
+/**
+ * A JSON-lines quarantine file back to JSON lines: each line's `_record` (as JSON text, numbers as written) or
+ * `_record_text` (as it was); a line without either (a whole rejected file) passes through unchanged.
+ */
+export async function* replayableJsonLines(quarantine: AsyncIterable<Uint8Array>, fileName: string): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  let lines = 0;
+  for await (const batch of frameJsonRecords(quarantine, { fileName })) {
+    const out: string[] = [];
+    for (const record of batch) {
+      lines++;
+      out.push(`${replayedLine(record.text, record.broken === undefined)}\n`);
+    }
+    yield encoder.encode(out.join(''));
+  }
+  if (lines === 0) throw new InputFileError(`${fileName}: file is empty; nothing to replay`);
+}
+
+function replayedLine(text: string, framed: boolean): string {
+  if (!framed) return text;
+  let value: unknown;
+  try {
+    value = parseJsonExact(text);
+  } catch {
+    return text;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return text;
+  const entry = value as Record<string, unknown>;
+  if (Object.hasOwn(entry, '_record')) return jsonText(entry._record);
+  if (typeof entry._record_text === 'string') return entry._record_text;
+  return text;
 }
 
 /** The raw key a replayed file is landed under: its own, inside the dataset's prefix, so replaying again overwrites. */

@@ -1,16 +1,17 @@
-import type { DatasetContract } from '../contract/contract.js';
+import { INGEST_TIME, type DatasetContract } from '../contract/contract.js';
 import { DuplicateKeyCheck } from '../checks/rules.js';
-import { readCsvRecords, type SourceRecord } from '../read/csv.js';
+import { openRecordReader } from '../read/open-reader.js';
+import type { SourceRecord } from '../read/record-reader.js';
 import { decompressed } from '../read/decompress.js';
 import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
-import { resolveHeader } from '../read/header.js';
-import { parquetKey, quarantineKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
+import { parquetKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
 import { ManifestBuilder } from './manifest.js';
 import type { RunManifest } from '../contract/run-manifest.js';
 import { partitionPathFor, fileColumns } from '../write/partition.js';
 import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
 import type { Lake, ObjectStore } from '../contract/ports.js';
-import { QuarantineWriter } from '../write/quarantine.js';
+import { quarantineWriterFor } from '../write/quarantine.js';
+import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 
 /**
@@ -52,40 +53,37 @@ async function convert(
     maxUncompressedBytes: contract.csv.maxUncompressedBytes,
     maxRatio: contract.csv.maxCompressionRatio,
   });
-  const records = readCsvRecords(source, {
-    fileName: sourceKey,
-    delimiter: contract.csv.delimiter,
-    quote: contract.csv.quote,
-    maxRecordChars: contract.csv.maxRecordChars,
-  })[Symbol.asyncIterator]();
-
-  const first = await records.next();
-  const headerRecord = first.done ? undefined : first.value[0];
-  if (!headerRecord) throw new InputFileError(`${sourceKey}: file is empty; a header row is required`);
-  const headerMap = resolveHeader(headerRecord.fields, contract, sourceKey);
+  const reader = await openRecordReader(source, { fileName: sourceKey, contract });
+  const headerMap = reader.fields;
   manifest.warnings.push(...headerMap.warnings);
 
   const typer = new RowTyper(contract, headerMap);
   const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
   const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
-  const ingestDay = Math.floor(manifest.started / 86_400_000);
+  const byIngestTime = contract.partition.byIngestDate && contract.partition.column === INGEST_TIME;
+  const ingestValue = byIngestTime ? manifest.started : Math.floor(manifest.started / 86_400_000);
   const partitionIndex = contract.partition.byIngestDate ? -1 : rowColumns.indexOf(contract.partition.column);
-  const partitionKind = partitionIndex < 0 ? 'date' : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
+  const partitionKind =
+    partitionIndex < 0 ? (byIngestTime ? 'timestamp' : 'date') : (contract.columns[partitionIndex]!.type.kind as 'date' | 'timestamp');
   const columns = fileColumns(contract);
   const written = recordingCompletedObjects(lake.processed);
   const writer = new PartitionedParquetWriter({
     store: written.store,
     columns,
-    rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
+    rowIndexes: columns.map((c) => [...rowColumns, ...LINEAGE_COLUMNS.map((l) => l.name)].indexOf(c.name)),
     keyFor: (path) => parquetKey(contract.name, path, sourceKey),
     rowGroupSize: contract.rowGroupSize,
     // Buffered rows are compact (tens of bytes each): enough of them that 100 open partitions still get row groups of
     // thousands of rows. The byte bound (64 MiB) holds wide tables in check.
     maxBufferedRows: options.maxBufferedRows ?? Math.max(contract.rowGroupSize * 4, 250_000),
   });
-  const quarantine = new QuarantineWriter(lake.quarantine, quarantineKey(contract.name, sourceKey), headerMap.header);
+  const quarantine = quarantineWriterFor(reader.quarantine, lake.quarantine, contract.name, sourceKey, headerMap.header);
 
-  const values: RowValue[] = new Array(rowColumns.length).fill(null);
+  const values: RowValue[] = new Array(rowColumns.length + LINEAGE_COLUMNS.length).fill(null);
+  // Lineage, the same for every row of the file: after the typed columns, which the typer alone writes. The ingest
+  // time is when the raw object was written, so processing it again writes identical files.
+  values[rowColumns.length] = sourceKey;
+  values[rowColumns.length + 1] = await ingestTimeOf(lake.raw, sourceKey, manifest.started);
   const partitionPaths = new Map<number, string>();
   const partitionPathOf = (value: number) => {
     let path = partitionPaths.get(value);
@@ -95,27 +93,29 @@ async function convert(
   // Returns a promise only when the row needed I/O: most rows are handled without an await.
   const handle = (record: SourceRecord): Promise<void> | undefined => {
     manifest.rowsRead++;
-    let rejection: RowRejection | null = typer.type(record.fields, values);
+    let rejection: RowRejection | null =
+      record.malformed === undefined ? typer.type(record.fields, values) : malformedRejection(record);
     if (!rejection && duplicates.enabled) {
       const earlier = duplicates.firstLineOf(values, record.line);
       if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
     }
     if (rejection) {
       manifest.countQuarantined(rejection.rule);
-      return quarantine.quarantineRow(record.fields, record.line, rejection);
+      return quarantine.quarantineRow(record, rejection);
     }
     manifest.rowsWritten++;
-    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestDay : (values[partitionIndex] as number)));
+    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number)));
   };
 
   try {
-    for (const record of first.value!.slice(1)) await handle(record);
-    for (let batch = await records.next(); !batch.done; batch = await records.next()) {
+    const { batches } = reader;
+    for (let batch = await batches.next(); !batch.done; batch = await batches.next()) {
       for (const record of batch.value) {
         const pending = handle(record);
         if (pending) await pending;
       }
     }
+    manifest.warnings.push(...reader.lateWarnings());
     const reason = fileRuleViolation(contract, manifest);
     if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
     manifest.outputs.push(...(await writer.finish()));
@@ -128,6 +128,11 @@ async function convert(
   const result = manifest.finish({ quarantineFile });
   await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+async function ingestTimeOf(raw: ObjectStore, key: string, fallback: number): Promise<number> {
+  const info = (await raw.list(key)).find((o) => o.key === key);
+  return info?.lastModified ? info.lastModified.getTime() : fallback;
 }
 
 /** Wraps a store so the keys of objects completed through it can be removed if the run fails. */
@@ -179,6 +184,11 @@ async function rejectFile(sourceKey: string, contract: DatasetContract, lake: La
   await lake.quarantine.write(rejectionReasonKey(contract.name, sourceKey), JSON.stringify(result, null, 2), 'application/json');
   await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+function malformedRejection(record: SourceRecord): RowRejection {
+  const text = record.text ?? '';
+  return { rule: 'malformed', column: '', value: text.length > 200 ? `${text.slice(0, 197)}...` : text, message: `line ${record.line}: ${record.malformed}` };
 }
 
 function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {

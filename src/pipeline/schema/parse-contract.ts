@@ -6,7 +6,7 @@ import { isIdentifier } from '../contract/names.js';
 import { parseColumnType, type ColumnType } from '../contract/column-type.js';
 import { parseExpression, type Expression } from '../typing/expression.js';
 import { CAST_FAILED, casterFor } from '../typing/cast.js';
-import { INGEST_DATE, type DatasetContract, type ColumnContract, type ParseOptions, type DerivedColumn } from '../contract/contract.js';
+import { INGEST_DATE, INGEST_TIME, type DatasetContract, type ColumnContract, type ParseOptions, type DerivedColumn } from '../contract/contract.js';
 
 /** Loads a dataset contract from its YAML and validates it, so everything downstream can trust it. */
 const identifier = z.string().refine(isIdentifier, {
@@ -59,7 +59,7 @@ const contractSchema = z
         .refine((p) => p.endsWith('/') && !p.startsWith('/') && !p.split('/').includes('..'), {
           message: 'must be a relative key prefix ending in "/", without ".." (e.g. sales/orders/)',
         }),
-      format: z.literal('csv').default('csv'),
+      format: z.enum(['csv', 'jsonl']).default('csv'),
       delimiter: z.string().length(1).default(','),
       quote: z.string().length(1).default('"'),
       null_values: z.array(z.string()).default([]),
@@ -95,7 +95,7 @@ const contractSchema = z
     primary_key: z.array(identifier).default([]),
     partition_by: z.strictObject({
       column: identifier,
-      layout: z.enum(['date', 'year_month_day', 'year_month', 'year']).default('date'),
+      layout: z.enum(['date', 'year_month_day_hour', 'year_month_day', 'year_month', 'year']).default('date'),
       // Athena partition projection instead of registering partitions (the first partition value and, optionally,
       // the last: a date, or NOW / NOW+1YEARS style for a date key).
       projection: z
@@ -166,10 +166,17 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
   raw.primary_key.forEach((key, index) => {
     if (!raw.columns.some((c) => c.name === key)) fail(`primary_key[${index}]`, `"${key}" is not a declared column`);
   });
-  const byIngestDate = raw.partition_by.column === INGEST_DATE && !typesByName.has(INGEST_DATE);
+  const arrival = raw.partition_by.column === INGEST_DATE || raw.partition_by.column === INGEST_TIME;
+  const byIngestDate = arrival && !typesByName.has(raw.partition_by.column);
+  if (byIngestDate && raw.partition_by.column === INGEST_TIME && raw.partition_by.layout === 'date') {
+    fail('partition_by.layout', `"date" layout needs ${INGEST_DATE}; use year_month_day_hour (or another year_* layout) with ${INGEST_TIME}`);
+  }
+  if (byIngestDate && raw.partition_by.column === INGEST_DATE && raw.partition_by.layout === 'year_month_day_hour') {
+    fail('partition_by.layout', `an hourly layout needs a time: use ${INGEST_TIME}`);
+  }
   if (!byIngestDate) {
     const partitionType = typesByName.get(raw.partition_by.column);
-    if (!partitionType) fail('partition_by.column', `"${raw.partition_by.column}" is not a declared column (or use ${INGEST_DATE})`);
+    if (!partitionType) fail('partition_by.column', `"${raw.partition_by.column}" is not a declared column (or use ${INGEST_DATE} / ${INGEST_TIME})`);
     if (partitionType && partitionType.kind !== 'date' && partitionType.kind !== 'timestamp') {
       fail('partition_by.column', `"${raw.partition_by.column}" must be a date or timestamp column`);
     }
@@ -183,9 +190,18 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     if (raw.partition_by.layout === 'date' && partitionType?.kind === 'timestamp') {
       fail('partition_by.layout', '"date" layout needs a date column; use year_month_day for a timestamp');
     }
+    if (raw.partition_by.layout === 'year_month_day_hour' && partitionType?.kind === 'date') {
+      fail('partition_by.layout', '"year_month_day_hour" layout needs a timestamp column; a date has no hour');
+    }
   }
   // A year/month/day layout adds partition keys of those names: a column of the same name would be shadowed by them.
-  const layoutKeys = { date: [], year: ['year'], year_month: ['year', 'month'], year_month_day: ['year', 'month', 'day'] }[raw.partition_by.layout];
+  const layoutKeys = {
+    date: [],
+    year: ['year'],
+    year_month: ['year', 'month'],
+    year_month_day: ['year', 'month', 'day'],
+    year_month_day_hour: ['year', 'month', 'day', 'hour'],
+  }[raw.partition_by.layout];
   for (const key of layoutKeys) {
     if (typesByName.has(key)) {
       fail('partition_by.layout', `layout ${raw.partition_by.layout} adds the partition key "${key}", which is also a column; rename the column`);
@@ -238,6 +254,7 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     name: raw.name,
     description: raw.description,
     prefix: raw.source.prefix,
+    format: raw.source.format,
     csv: {
       delimiter: raw.source.delimiter,
       quote: raw.source.quote,

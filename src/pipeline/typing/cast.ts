@@ -28,6 +28,7 @@ const MS_PER_DAY = 86_400_000;
 export function casterFor(type: ColumnType, parse: Partial<ParseOptions> = {}): Caster {
   switch (type.kind) {
     case 'string':
+      if (type.json) return castJson;
       return parse.trim ? (text) => text.trim() : (text) => text;
     case 'int':
       return castInt;
@@ -114,7 +115,17 @@ export function describeType(type: ColumnType, parse: Partial<ParseOptions> = {}
     case 'timestamp':
       return 'an ISO 8601 timestamp (YYYY-MM-DD[ HH:MM[:SS[.fff]]][Z|±HH:MM])';
     case 'string':
-      return 'text';
+      return type.json ? 'JSON text' : 'text';
+  }
+}
+
+/** A `json` column holds JSON text: checked, kept as written (JSON.parse never recurses, so depth cannot crash it). */
+function castJson(text: string) {
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return CAST_FAILED;
   }
 }
 

@@ -33,8 +33,8 @@ export function sourceManifestKey(table: string, sourceKey: string): string {
 }
 
 /** Rejected rows of a source, in the quarantine zone. */
-export function quarantineKey(table: string, sourceKey: string): string {
-  return `${table}/${sourceStem(sourceKey)}.csv`;
+export function quarantineKey(table: string, sourceKey: string, extension = 'csv'): string {
+  return `${table}/${sourceStem(sourceKey)}.${extension}`;
 }
 
 /** A file rejected as a whole, kept byte for byte, with its original extension. */

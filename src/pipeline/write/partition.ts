@@ -1,6 +1,7 @@
 import type { DatasetContract } from '../contract/contract.js';
 import { UnsafeValueError } from '../contract/errors.js';
 import type { ColumnType } from '../contract/column-type.js';
+import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 
 /**
  * Hive partitioning: which partition keys a contract has, the values a row falls in, and the `k=v/` path of a
@@ -38,22 +39,32 @@ export function partitionKeys(contract: DatasetContract): PartitionKey[] {
         { name: 'month', type: string, pattern: TWO_DIGITS },
         { name: 'day', type: string, pattern: TWO_DIGITS },
       ];
+    case 'year_month_day_hour':
+      return [
+        { name: 'year', type: string, pattern: YEAR_PATTERN },
+        { name: 'month', type: string, pattern: TWO_DIGITS },
+        { name: 'day', type: string, pattern: TWO_DIGITS },
+        { name: 'hour', type: string, pattern: TWO_DIGITS },
+      ];
   }
 }
 
-/** Columns stored in the Parquet files: every source and derived column except those that became partition keys. */
+/** Columns stored in the Parquet files: every source and derived column except those that became partition keys, then
+ * the lineage columns. */
 export function fileColumns(contract: DatasetContract): Array<{ name: string; type: ColumnType; required: boolean }> {
   const keyNames = new Set(partitionKeys(contract).map((k) => k.name));
   return [
     ...contract.columns.map((c) => ({ name: c.name, type: c.type, required: c.required })),
     ...contract.derived.map((d) => ({ name: d.name, type: d.type, required: false })),
-  ].filter((c) => !keyNames.has(c.name));
+  ]
+    .filter((c) => !keyNames.has(c.name))
+    .concat(LINEAGE_COLUMNS.map((c) => ({ name: c.name, type: c.type, required: false })));
 }
 
 const MS_PER_DAY = 86_400_000;
 
 /**
- * Partition path (`order_date=2024-01-05/` or `year=2024/month=01/day=05/`) for a partition column value: days since
+ * Partition path (`order_date=2024-01-05/`, `year=2024/month=01/day=05/` or `…/day=05/hour=07/`) for a partition column value: days since
  * the epoch for a date, milliseconds since the epoch (UTC) for a timestamp.
  */
 export function partitionPathFor(contract: DatasetContract, value: number, kind: 'date' | 'timestamp'): string {
@@ -68,6 +79,8 @@ export function partitionPathFor(contract: DatasetContract, value: number, kind:
       return `year=${year}/month=${month}/`;
     case 'year_month_day':
       return `year=${year}/month=${month}/day=${day}/`;
+    case 'year_month_day_hour':
+      return `year=${year}/month=${month}/day=${day}/hour=${iso.slice(11, 13)}/`;
   }
 }
 

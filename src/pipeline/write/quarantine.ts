@@ -1,6 +1,8 @@
 import { format, type CsvFormatterStream } from '@fast-csv/format';
 import type { ObjectSink, ObjectStore } from '../contract/ports.js';
 import type { RowRejection } from '../typing/typed-row.js';
+import type { QuarantineFormat, SourceRecord } from '../read/record-reader.js';
+import { quarantineKey } from './layout.js';
 
 /**
  * Rejected rows of one source file, as CSV in the quarantine zone: the source's own columns and values, then why —
@@ -9,7 +11,85 @@ import type { RowRejection } from '../typing/typed-row.js';
  */
 export const QUARANTINE_COLUMNS = ['_error_rule', '_error_column', '_error_value', '_error_message', '_source_line'];
 
-export class QuarantineWriter {
+/** Where one source file's rejected records go, in the shape its format keeps them. */
+export interface RowQuarantine {
+  readonly key: string;
+  rows: number;
+  quarantineRow(record: SourceRecord, rejection: RowRejection): Promise<void>;
+  /** Completes the quarantine object; resolves with its key, or undefined when no row was quarantined. */
+  close(): Promise<string | undefined>;
+  abort(): Promise<void>;
+}
+
+/** The quarantine of one source file, as its reader's format keeps rejected records. */
+export function quarantineWriterFor(
+  format: QuarantineFormat,
+  store: ObjectStore,
+  table: string,
+  sourceKey: string,
+  header: string[],
+): RowQuarantine {
+  switch (format.kind) {
+    case 'csv':
+      return new QuarantineWriter(store, quarantineKey(table, sourceKey), header);
+    case 'jsonl':
+      return new JsonLinesQuarantineWriter(store, quarantineKey(table, sourceKey, 'jsonl'));
+  }
+}
+
+/**
+ * Rejected JSON-lines records, one JSON object a line: `_error_rule`, `_error_column`, `_error_value`,
+ * `_error_message`, `_source_line`, then the record itself, its text kept byte for byte — as `_record` when it is JSON,
+ * else as the string `_record_text` — so `glueless replay` can land it again once fixed.
+ */
+export class JsonLinesQuarantineWriter implements RowQuarantine {
+  private sink?: ObjectSink;
+  private readonly encoder = new TextEncoder();
+  rows = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly key: string,
+  ) {}
+
+  async quarantineRow(record: SourceRecord, rejection: RowRejection): Promise<void> {
+    this.sink ??= await this.store.openSink(this.key, 'application/x-ndjson');
+    this.rows++;
+    const text = record.text ?? '';
+    const head = JSON.stringify({
+      _error_rule: rejection.rule,
+      _error_column: rejection.column,
+      _error_value: rejection.value,
+      _error_message: rejection.message,
+      _source_line: record.line,
+    });
+    const line = isJson(text) ? `${head.slice(0, -1)},"_record":${text}}\n` : `${head.slice(0, -1)},"_record_text":${JSON.stringify(text)}}\n`;
+    await this.sink.write(this.encoder.encode(line));
+  }
+
+  async close(): Promise<string | undefined> {
+    if (!this.sink) return undefined;
+    await this.sink.close();
+    return this.key;
+  }
+
+  async abort(): Promise<void> {
+    await this.sink?.abort();
+  }
+}
+
+/** Whether the text is one JSON value (V8's JSON.parse does not recurse: no depth can crash it). */
+function isJson(text: string): boolean {
+  if (/[\n\r]/.test(text)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class QuarantineWriter implements RowQuarantine {
   private formatter?: CsvFormatterStream<string[], string[]>;
   private sink?: ObjectSink;
   private pending: Promise<void> = Promise.resolve();
@@ -22,7 +102,7 @@ export class QuarantineWriter {
     private readonly header: string[],
   ) {}
 
-  async quarantineRow(fields: string[], line: number, rejection: RowRejection): Promise<void> {
+  async quarantineRow({ fields, line }: SourceRecord, rejection: RowRejection): Promise<void> {
     if (!this.formatter) await this.open();
     this.rows++;
     const row = [...this.fitToHeader(fields, rejection), rejection.rule, rejection.column, rejection.value, rejection.message, String(line)];

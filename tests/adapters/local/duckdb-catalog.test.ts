@@ -36,6 +36,8 @@ describe('DuckDbCatalog', () => {
         ['price', 'DECIMAL(10,2)'],
         ['notes', 'VARCHAR'],
         ['total_amount', 'DECIMAL(18,2)'],
+        ['_source_key', 'VARCHAR'],
+        ['_ingested_at', 'TIMESTAMP'],
         ['order_date', 'DATE'],
       ]);
     } finally {

@@ -57,6 +57,26 @@ describe('ingestObject: what the S3 trigger does', () => {
     ]);
   });
 
+  it('a run whose registration fails leaves none of its rows visible, even in partitions another run registered', async () => {
+    const contracts = [await salesContract()];
+    const csv = await readFile('samples/sales_orders.csv');
+    const notifier: Notifier = { publish: async () => undefined };
+    await landRaw(local, 'sales/orders/a.csv', csv);
+    await ingestObject('sales/orders/a.csv', { lake: local.lake, catalog: local.catalog, notifier, contracts });
+    const failing: Catalog = {
+      ensureTable: (c, l) => local.catalog.ensureTable(c, l),
+      addColumns: (c, cols) => local.catalog.addColumns(c, cols),
+      addPartitions: async () => {
+        throw new Error('local catalog .lake/catalog.duckdb is still held by another process after 120 s');
+      },
+    };
+    await landRaw(local, 'sales/orders/b.csv', csv);
+    await expect(ingestObject('sales/orders/b.csv', { lake: local.lake, catalog: failing, notifier, contracts })).rejects.toThrow(/still held/);
+    const count = await runQuery(local.catalog, 'SELECT count(*)::INTEGER AS n FROM sales_orders');
+    expect(count.rows).toEqual([[2997]]);
+    expect((await local.lake.processed.list('tables/')).filter((o) => o.key.includes('/b-'))).toEqual([]);
+  });
+
   it('the same event processed three times, or twice at the same moment, leaves an identical lake', async () => {
     const contracts = [await salesContract()];
     await landRaw(local, 'sales/orders/s.csv', await readFile('samples/sales_orders.csv'));

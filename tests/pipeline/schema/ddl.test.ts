@@ -55,7 +55,9 @@ describe('createTableStatement', () => {
         '  `order_id` bigint,',
         '  `amount` decimal(12,2),',
         '  `quantity` int,',
-        '  `line_total` decimal(18,2)',
+        '  `line_total` decimal(18,2),',
+        '  `_source_key` string,',
+        '  `_ingested_at` timestamp',
         ')',
         'PARTITIONED BY (',
         '  `order_date` date',
@@ -70,8 +72,20 @@ describe('createTableStatement', () => {
   it('keeps a timestamp partition column in the files and partitions by year/month/day strings', () => {
     const ddl = createTableStatement(events, '/lake/tables/click_events/');
     expect(ddl).toContain('CREATE EXTERNAL TABLE IF NOT EXISTS `click_events` (');
-    expect(ddl).toContain('  `event_id` string,\n  `happened_at` timestamp\n)');
+    expect(ddl).toContain('  `event_id` string,\n  `happened_at` timestamp,\n  `_source_key` string,\n  `_ingested_at` timestamp\n)');
     expect(ddl).toContain('PARTITIONED BY (\n  `year` string,\n  `month` string,\n  `day` string\n)');
+  });
+
+  it('partitions an hourly layout by year/month/day/hour strings', () => {
+    const hourly = parseContract(`
+name: clicks
+source: { prefix: clicks/, format: jsonl }
+columns: [{ name: event_id, type: string }, { name: context, type: json }]
+partition_by: { column: ingest_time, layout: year_month_day_hour }
+`, 'clicks.yaml');
+    const ddl = createTableStatement(hourly, 's3://lake-processed/tables/clicks/');
+    expect(ddl).toContain('  `event_id` string,\n  `context` string\n)');
+    expect(ddl).toContain('PARTITIONED BY (\n  `year` string,\n  `month` string,\n  `day` string,\n  `hour` string\n)');
   });
 
   it.each([

@@ -26,6 +26,23 @@ describe('hive partitioning', () => {
     expect(partitionPathFor(c, Date.UTC(2024, 0, 5, 23, 59), 'timestamp')).toBe('year=2024/month=01/day=05/');
   });
 
+  it('partitions a timestamp by the hour as year=/month=/day=/hour=, and the arrival time by ingest_time', () => {
+    const c = contract('year_month_day_hour', 'timestamp');
+    expect(partitionKeys(c).map((k) => k.name)).toEqual(['year', 'month', 'day', 'hour']);
+    expect(partitionPathFor(c, Date.UTC(2024, 2, 5, 7, 59, 59), 'timestamp')).toBe('year=2024/month=03/day=05/hour=07/');
+    expect(parsePartitionPath(c, 'year=2024/month=03/day=05/hour=07/').map((v) => v.value)).toEqual(['2024', '03', '05', '07']);
+    expect(() => parsePartitionPath(c, 'year=2024/month=03/day=05/hour=7/')).toThrow(UnsafeValueError);
+    const arrival = contractFrom(`
+name: events
+source: { prefix: events/ }
+columns: [{ name: id, type: int }]
+partition_by: { column: ingest_time, layout: year_month_day_hour }
+`);
+    expect(arrival.partition).toEqual({ column: 'ingest_time', layout: 'year_month_day_hour', byIngestDate: true });
+    expect(fileColumns(arrival).map((col) => col.name)).toEqual(['id']);
+    expect(() => contract('year_month_day_hour', 'date')).toThrow(/a date has no hour/);
+  });
+
   it('supports month and year granularity', () => {
     expect(partitionPathFor(contract('year_month'), 19782, 'date')).toBe('year=2024/month=02/');
     expect(partitionPathFor(contract('year'), 19782, 'date')).toBe('year=2024/');

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * Compiles the CLI to dist/cli/ (`npm install` runs this as the package's `prepare` step; `npm run build` by hand):
+ * src/cli/main.ts and everything it imports, bundled by esbuild into ES modules, one chunk per lazily imported command,
+ * so a command loads only what it runs. npm packages stay outside the bundle and are loaded from node_modules as they
+ * are (@duckdb/node-api is native). bin/glueless.js runs dist/cli/main.js. Plain JavaScript: it runs before anything
+ * else is built.
+ */
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI_OUTDIR = path.join(root, 'dist', 'cli');
+
+/** Builds into a fresh directory, then swaps it in, so a CLI running meanwhile never sees half a build. */
+export async function buildCli() {
+  const outdir = `${CLI_OUTDIR}.tmp-${process.pid}`;
+  await rm(outdir, { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: { main: 'src/cli/main.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    outExtension: { '.js': '.js' },
+    logLevel: 'warning',
+  });
+  const old = `${CLI_OUTDIR}.old-${process.pid}`;
+  await rename(CLI_OUTDIR, old).catch(() => undefined);
+  await rename(outdir, CLI_OUTDIR);
+  await rm(old, { recursive: true, force: true });
+  return path.join(CLI_OUTDIR, 'main.js');
+}
+
+/** Builds unless dist/cli/main.js is newer than every file under src/ and package.json (what the tests call). */
+export async function buildCliIfStale() {
+  const built = await stat(path.join(CLI_OUTDIR, 'main.js')).then((s) => s.mtimeMs, () => 0);
+  const sources = (await readdir(path.join(root, 'src'), { recursive: true })).map((f) => path.join(root, 'src', f));
+  const mtimes = await Promise.all([...sources, path.join(root, 'package.json')].map((f) => stat(f).then((s) => s.mtimeMs, () => 0)));
+  if (mtimes.some((m) => m >= built)) await buildCli();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const started = Date.now();
+  const main = await buildCli();
+  process.stdout.write(`glueless CLI built: ${path.relative(process.cwd(), main)} (${Date.now() - started} ms)\n`);
+}

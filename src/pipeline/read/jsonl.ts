@@ -1,0 +1,383 @@
+import { parse, stringify } from 'lossless-json';
+import type { ColumnContract, DatasetContract } from '../contract/contract.js';
+import { InputFileError } from '../contract/errors.js';
+import { toSnakeCase } from '../contract/names.js';
+import { DEFAULT_MAX_RECORD_CHARS } from './csv.js';
+import type { OpenRecordReader, SourceRecord } from './record-reader.js';
+
+/**
+ * The JSON-lines reader: newline-delimited JSON objects (LF or CRLF, blank lines skipped, a UTF-8 BOM dropped) and
+ * objects concatenated with no delimiter (`{…}{…}`, as Firehose writes them), streamed in bounded memory.
+ *
+ * A framing scan (strings, escapes and bracket depth, a counter: no recursion) cuts the text into records, so a record
+ * is one top-level value; a line break always ends one (JSON strings cannot hold a raw line break), which keeps a
+ * truncated or malformed line from swallowing the next. Each record is parsed by lossless-json with numbers kept as
+ * their text, so a bigint past 2^53 and a decimal keep every digit (`JSON.parse` rounds both); the caster reads that
+ * text as it reads a CSV field. A record that is not a JSON object (malformed, truncated, an array, a bare value,
+ * `NaN`, nested deeper than MAX_DEPTH) is handed on with `malformed` set: a bad row, quarantined with its text.
+ *
+ * Columns are fields of the object: by default the top-level key whose snake_case is the column's name, or the
+ * column's `source:`, a key as written or a path into nested objects and arrays (`properties.mag`,
+ * `geometry.coordinates[1]`). A nested value lands as its JSON text (a `json` column keeps any value so).
+ */
+
+/** Records nested deeper than this are bad rows: the parser recurses, and no input may exhaust the stack. */
+export const MAX_DEPTH = 512;
+
+/** A JSON number as it was written. */
+class NumberText {
+  constructor(readonly text: string) {}
+}
+
+const parseNumber = (text: string) => new NumberText(text);
+const numberStringifiers = [{ test: (value: unknown) => value instanceof NumberText, stringify: (value: unknown) => (value as NumberText).text }];
+
+/** A JSON value as JSON text, numbers as they were written. */
+export function jsonText(value: unknown): string {
+  return stringify(value, undefined, undefined, numberStringifiers) ?? 'null';
+}
+
+/** Parses one JSON text with numbers kept as their text (NumberText); throws SyntaxError. */
+export function parseJsonExact(text: string): unknown {
+  return parse(text, null, parseNumber);
+}
+
+export const openJsonLinesReader: OpenRecordReader = async (bytes, { fileName, contract, batchSize }) => {
+  const mapper = new FieldMapper(contract, fileName);
+  const fields = {
+    header: contract.columns.map((c) => c.name),
+    sourceIndexes: contract.columns.map((_, index) => index),
+    warnings: [],
+  };
+  const batches = readJsonLines(bytes, mapper, { fileName, batchSize, maxRecordChars: contract.csv.maxRecordChars })[Symbol.asyncIterator]();
+  return { fields, batches, lateWarnings: () => mapper.warnings(), quarantine: { kind: 'jsonl' } };
+};
+
+/** One framed record: its text, the line it starts on, and whether the framing already found it broken. */
+export interface FramedRecord {
+  line: number;
+  text: string;
+  /** Why the record cannot be a JSON object, when the framing alone can tell. */
+  broken?: string;
+}
+
+export interface FramingOptions {
+  fileName: string;
+  batchSize?: number;
+  maxRecordChars?: number;
+}
+
+/** The records of a JSON-lines text, framed but not parsed (infer and the reader share it). */
+export async function* frameJsonRecords(bytes: AsyncIterable<Uint8Array>, options: FramingOptions): AsyncGenerator<FramedRecord[]> {
+  const batchSize = options.batchSize ?? 1024;
+  const framer = new Framer(options.fileName, options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS);
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let offset = 0;
+  let out: FramedRecord[] = [];
+  for await (const chunk of bytes) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new InputFileError(`${options.fileName}: not valid UTF-8 near byte ${offset}; save the file as UTF-8`);
+    }
+    offset += chunk.byteLength;
+    for (let at = 0; at < text.length; at += PIECE) {
+      framer.push(text.length <= PIECE ? text : text.slice(at, at + PIECE), out);
+      if (out.length >= batchSize) {
+        yield out;
+        out = [];
+      }
+    }
+  }
+  let rest: string;
+  try {
+    rest = decoder.decode();
+  } catch {
+    throw new InputFileError(`${options.fileName}: not valid UTF-8 at the end of the file (truncated character)`);
+  }
+  framer.push(rest, out);
+  framer.end(out);
+  for (let start = 0; start < out.length; start += batchSize) yield out.slice(start, start + batchSize);
+}
+
+async function* readJsonLines(bytes: AsyncIterable<Uint8Array>, mapper: FieldMapper, options: FramingOptions): AsyncGenerator<SourceRecord[]> {
+  for await (const framed of frameJsonRecords(bytes, options)) yield framed.map((record) => mapper.record(record));
+}
+
+const PIECE = 64 * 1024;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+const BETWEEN = 0;
+const VALUE = 1;
+const BARE = 2;
+
+/** The framing state machine: text in as it is decoded, whole records out; one cut off at a piece's end waits. */
+class Framer {
+  private state = BETWEEN;
+  private inString = false;
+  private escape = false;
+  private depth = 0;
+  private deepest = 0;
+  private line = 1;
+  private recordLine = 1;
+  /** The text of the record being framed that came in earlier pieces. */
+  private parts: string[] = [];
+  private partsLength = 0;
+
+  constructor(
+    private readonly fileName: string,
+    private readonly maxRecordChars: number,
+  ) {}
+
+  push(text: string, out: FramedRecord[]): void {
+    const end = text.length;
+    let start = this.state === BETWEEN ? -1 : 0;
+    let i = 0;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (this.state === BETWEEN) {
+        if (c === LF) this.line++;
+        else if (c !== SPACE && c !== TAB && c !== CR) {
+          start = i;
+          this.recordLine = this.line;
+          if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+            this.state = VALUE;
+            this.depth = 1;
+            this.deepest = 1;
+          } else {
+            this.state = BARE;
+          }
+        }
+        i++;
+        continue;
+      }
+      if (this.state === BARE) {
+        if (c === LF) {
+          this.emit(text, start, i, out, 'not a JSON object');
+          start = -1;
+          continue; // the line break is counted between records
+        }
+        i++;
+        continue;
+      }
+      // VALUE
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (c === BACKSLASH) this.escape = true;
+        else if (c === QUOTE) this.inString = false;
+        else if (c === LF) {
+          this.emit(text, start, i, out, 'a string is not closed before the line ends');
+          start = -1;
+          continue;
+        }
+        i++;
+        continue;
+      }
+      if (c === QUOTE) this.inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (++this.depth > this.deepest) this.deepest = this.depth;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (--this.depth === 0) {
+          this.emit(text, start, i + 1, out, this.deepest > MAX_DEPTH ? `nested deeper than ${MAX_DEPTH} levels` : undefined);
+          start = -1;
+        }
+      } else if (c === LF) {
+        this.emit(text, start, i, out, 'the record ends before its brackets close (truncated?)');
+        start = -1;
+        continue;
+      }
+      i++;
+    }
+    if (start >= 0) {
+      this.parts.push(start === 0 ? text : text.slice(start));
+      this.partsLength += end - start;
+      this.checkLength(this.partsLength);
+    }
+  }
+
+  end(out: FramedRecord[]): void {
+    if (this.state === BETWEEN) return;
+    const reason = this.state === BARE ? 'not a JSON object' : 'the file ends inside the record (truncated)';
+    this.emit('', 0, 0, out, reason);
+  }
+
+  private emit(text: string, start: number, stop: number, out: FramedRecord[], broken?: string): void {
+    this.checkLength(this.partsLength + stop - Math.max(start, 0));
+    let record = this.parts.length === 0 ? text.slice(start, stop) : this.parts.join('') + text.slice(0, stop);
+    if (record.charCodeAt(record.length - 1) === CR) record = record.slice(0, -1);
+    out.push(broken === undefined ? { line: this.recordLine, text: record } : { line: this.recordLine, text: record, broken });
+    this.parts = [];
+    this.partsLength = 0;
+    this.state = BETWEEN;
+    this.inString = false;
+    this.escape = false;
+    this.depth = 0;
+  }
+
+  private checkLength(length: number): void {
+    if (length > this.maxRecordChars) {
+      throw new InputFileError(
+        `${this.fileName}: line ${this.recordLine}: a record longer than ${this.maxRecordChars.toLocaleString('en-US')} characters ` +
+          '(source.max_record_chars); is a bracket or quote left open?',
+      );
+    }
+  }
+}
+
+/** Where a column's value is in a record: a top-level key, or a path of keys and array indexes. */
+type Step = string | number;
+
+interface ColumnPath {
+  /** The key as written in `source:` (tried first: keys may hold dots). */
+  key?: string;
+  steps: Step[];
+  json: boolean;
+}
+
+/** `geometry.coordinates[1]` → ['geometry', 'coordinates', 1]; undefined when the text is no path. */
+export function parsePath(text: string): Step[] | undefined {
+  const steps: Step[] = [];
+  const pattern = /([^.[\]]+)|\[(\d+)\]|(\.)/gy;
+  let expectKey = true;
+  let match: RegExpExecArray | null;
+  let at = 0;
+  while (at < text.length && (match = pattern.exec(text)) !== null) {
+    at = pattern.lastIndex;
+    if (match[1] !== undefined) {
+      if (!expectKey) return undefined;
+      steps.push(match[1]);
+      expectKey = false;
+    } else if (match[2] !== undefined) {
+      if (steps.length === 0) return undefined;
+      steps.push(Number(match[2]));
+      expectKey = false;
+    } else {
+      if (expectKey) return undefined;
+      expectKey = true;
+    }
+  }
+  return at === text.length && !expectKey && steps.length > 0 ? steps : undefined;
+}
+
+/** Turns parsed records into field texts in contract column order, and tracks the fields no column reads. */
+class FieldMapper {
+  private readonly width: number;
+  /** Top-level key → index of the column read by its snake_case (-1: none). */
+  private readonly byKey = new Map<string, number>();
+  private readonly snakeIndex = new Map<string, number>();
+  private readonly paths: Array<ColumnPath | undefined>;
+  /** Top-level keys a `source:` names (as a key, or as a path's first step). */
+  private readonly sourceKeys = new Set<string>();
+  private readonly json: boolean[];
+  private readonly ignored = new Set<string>();
+  private readonly reject: boolean;
+
+  constructor(
+    private readonly contract: DatasetContract,
+    private readonly fileName: string,
+  ) {
+    this.width = contract.columns.length;
+    this.reject = contract.file.extraColumns === 'reject';
+    this.json = contract.columns.map((c) => c.type.kind === 'string' && c.type.json === true);
+    this.paths = contract.columns.map((column, index) => this.pathOf(column, index));
+  }
+
+  private pathOf(column: ColumnContract, index: number): ColumnPath | undefined {
+    if (column.source === undefined) {
+      this.snakeIndex.set(column.name, index);
+      return undefined;
+    }
+    const steps = parsePath(column.source) ?? [column.source];
+    this.sourceKeys.add(column.source);
+    this.sourceKeys.add(String(steps[0]));
+    return { key: column.source, steps, json: this.json[index]! };
+  }
+
+  record(framed: FramedRecord): SourceRecord {
+    const fields = new Array<string>(this.width).fill('');
+    if (framed.broken !== undefined) return { line: framed.line, fields, text: framed.text, malformed: framed.broken };
+    let value: unknown;
+    try {
+      value = parseJsonExact(framed.text);
+    } catch (error) {
+      const reason = error instanceof RangeError ? `nested too deeply` : `malformed JSON: ${(error as Error).message}`;
+      return { line: framed.line, fields, text: framed.text, malformed: reason };
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { line: framed.line, fields, text: framed.text, malformed: `${describe(value)}, not a JSON object` };
+    }
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      let index = this.byKey.get(key);
+      if (index === undefined) {
+        index = this.snakeIndex.get(toSnakeCase(key)) ?? -1;
+        this.byKey.set(key, index);
+      }
+      if (index >= 0) {
+        if (this.paths[index] === undefined) fields[index] = this.text(object[key], index);
+      } else if (!this.sourceKeys.has(key)) {
+        if (this.reject) {
+          throw new InputFileError(
+            `${this.fileName}: line ${framed.line}: field "${key}" is not declared by the contract of ${this.contract.name} (file.extra_columns: reject)`,
+          );
+        }
+        this.ignored.add(key);
+      }
+    }
+    for (let index = 0; index < this.width; index++) {
+      const path = this.paths[index];
+      if (path === undefined) continue;
+      fields[index] = this.text(path.key !== undefined && Object.hasOwn(object, path.key) ? object[path.key] : walk(object, path.steps), index);
+    }
+    return { line: framed.line, fields, text: framed.text };
+  }
+
+  /** A value as the caster reads it: strings as they are, numbers as written, nested values as JSON; null is ''. */
+  private text(value: unknown, index: number): string {
+    if (value === null || value === undefined) return '';
+    if (this.json[index]) return jsonText(value);
+    if (typeof value === 'string') return value;
+    if (value instanceof NumberText) return value.text;
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    return jsonText(value);
+  }
+
+  warnings(): string[] {
+    if (this.ignored.size === 0) return [];
+    const names = [...this.ignored].slice(0, 20);
+    const more = this.ignored.size > names.length ? ` and ${this.ignored.size - names.length} more` : '';
+    return [`ignored field${this.ignored.size > 1 ? 's' : ''} not in the contract: ${names.join(', ')}${more}`];
+  }
+}
+
+function walk(value: unknown, steps: Step[]): unknown {
+  let at = value;
+  for (const step of steps) {
+    if (at === null || typeof at !== 'object') return undefined;
+    if (typeof step === 'number') {
+      if (!Array.isArray(at)) return undefined;
+      at = at[step];
+    } else {
+      if (Array.isArray(at) || !Object.hasOwn(at, step)) return undefined;
+      at = (at as Record<string, unknown>)[step];
+    }
+  }
+  return at;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof NumberText) return 'a number';
+  return typeof value === 'string' ? 'a string' : typeof value === 'boolean' ? 'a boolean' : 'a value';
+}
