@@ -458,10 +458,10 @@ function publishedMetricNames(): Set<string> {
 }
 
 /**
- * Charted by name before their functions exist (issue-12 extraction, issue-13 model refresh): the dashboard's
- * "pending" widgets. Remove a name from here once a handler publishes it (or rename it in the dashboard to match).
+ * Charted by name before a function publishes them (model refresh): the dashboard's "pending" widget. Remove a name
+ * from here once a handler publishes it (or rename it in the dashboard to match).
  */
-const PENDING_METRICS = ['WindowsFetched', 'WindowsFailed', 'ModelsRefreshed', 'ModelRefreshesFailed'];
+const PENDING_METRICS = ['ModelsRefreshed', 'ModelRefreshesFailed'];
 
 const contractNames = (): string[] => {
   const dir = fileURLToPath(new URL('../../datasets/', import.meta.url));
