@@ -5,6 +5,7 @@ import type { DatasetContract } from '../pipeline/contract/contract.js';
 export interface GlobalOptions {
   lake?: string;
   datasets?: string;
+  models?: string;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -16,6 +17,10 @@ export function lakeDirectory(options: GlobalOptions): string {
 
 export function datasetsDirectory(options: GlobalOptions): string {
   return options.datasets || process.env.GLUELESS_DATASETS || 'datasets';
+}
+
+export function modelsDirectory(options: GlobalOptions): string {
+  return options.models || process.env.GLUELESS_MODELS || 'models';
 }
 
 /** The contracts and the local lake. Imported on first use, so a command that needs neither starts without them. */

@@ -45,3 +45,8 @@ export function expectNothingLost(manifest: RunManifest): void {
   expect(manifest.rowsRead).toBe(manifest.rowsWritten + manifest.rowsQuarantined);
   expect(manifest.outputs.reduce((sum, o) => sum + o.rows, 0)).toBe(manifest.rowsWritten);
 }
+
+/** Rows read back from Parquet without the lineage columns every row carries (`_source_key`, `_ingested_at`). */
+export function withoutLineage<T extends Record<string, unknown>>(rows: T[]): Array<Omit<T, '_source_key' | '_ingested_at'>> {
+  return rows.map(({ _source_key, _ingested_at, ...rest }) => rest);
+}

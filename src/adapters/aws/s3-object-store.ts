@@ -134,7 +134,7 @@ export class S3ObjectStore implements ObjectStore {
     const pages = paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.prefix + prefix });
     for await (const page of pages) {
       for (const object of page.Contents ?? []) {
-        objects.push({ key: object.Key!.slice(this.prefix.length), size: object.Size ?? 0 });
+        objects.push({ key: object.Key!.slice(this.prefix.length), size: object.Size ?? 0, lastModified: object.LastModified });
       }
     }
     return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

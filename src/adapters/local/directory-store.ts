@@ -99,7 +99,8 @@ export class DirectoryObjectStore implements ObjectStore {
         const key = `${keyPrefix}${entry.name}`;
         if (entry.isDirectory()) await walk(path.join(directory, entry.name), `${key}/`);
         else if (entry.isFile() && !entry.name.includes('.tmp-') && key.startsWith(prefix)) {
-          found.push({ key, size: (await stat(path.join(directory, entry.name))).size });
+          const info = await stat(path.join(directory, entry.name));
+          found.push({ key, size: info.size, lastModified: info.mtime });
         }
       }
     };

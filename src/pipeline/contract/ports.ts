@@ -10,6 +10,8 @@ import type { ColumnType } from './column-type.js';
 export interface ObjectInfo {
   key: string;
   size: number;
+  /** When the object was last written (S3 LastModified, a file's mtime). */
+  lastModified?: Date;
 }
 
 /** A streaming upload: bytes go out as they are written; nothing is visible under `key` until `close` succeeds. */

@@ -11,6 +11,8 @@ import { partitionPathFor, fileColumns } from '../write/partition.js';
 import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
 import type { Lake, ObjectStore } from '../contract/ports.js';
 import { quarantineWriterFor } from '../write/quarantine.js';
+import { LINEAGE_COLUMNS } from '../contract/lineage.js';
+import { TableKeys } from '../checks/table-keys.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 import type { RangeResult, RangeTask } from './range-task.js';
 
@@ -93,7 +95,7 @@ async function convert(
   const writer = new PartitionedParquetWriter({
     store: written.store,
     columns,
-    rowIndexes: columns.map((c) => rowColumns.indexOf(c.name)),
+    rowIndexes: columns.map((c) => [...rowColumns, ...LINEAGE_COLUMNS.map((l) => l.name)].indexOf(c.name)),
     keyFor: (path) => (task ? rangeParquetKey(contract.name, path, sourceKey, task.index) : parquetKey(contract.name, path, sourceKey)),
     rowGroupSize: contract.rowGroupSize,
     // Buffered rows are compact (tens of bytes each): enough of them that 100 open partitions still get row groups of
@@ -102,12 +104,32 @@ async function convert(
   });
   const quarantine = quarantineWriterFor(reader.quarantine, lake.quarantine, contract.name, sourceKey, headerMap.header, task?.index);
 
-  const values: RowValue[] = new Array(rowColumns.length).fill(null);
+  const values: RowValue[] = new Array(rowColumns.length + LINEAGE_COLUMNS.length).fill(null);
+  // Lineage, the same for every row of the file: after the typed columns, which the typer alone writes. The ingest
+  // time is when the raw object was written, so processing it again writes identical files.
+  values[rowColumns.length] = sourceKey;
+  values[rowColumns.length + 1] = await ingestTimeOf(lake.raw, sourceKey, manifest.started);
   const partitionPaths = new Map<number, string>();
   const partitionPathOf = (value: number) => {
     let path = partitionPaths.get(value);
     if (path === undefined) partitionPaths.set(value, (path = partitionPathFor(contract, value, partitionKind)));
     return path;
+  };
+  const tableKeys =
+    contract.primaryKeyScope === 'table'
+      ? new TableKeys(lake.processed, contract, parquetKey(contract.name, '', sourceKey).split('/').pop()!, contract.primaryKey.map((k) => rowColumns.indexOf(k)))
+      : undefined;
+  const decide = (record: SourceRecord, rejection: RowRejection | null, path: string): Promise<void> | undefined => {
+    if (rejection) {
+      manifest.countQuarantined(rejection.rule);
+      return quarantine.quarantineRow(record, rejection);
+    }
+    manifest.rowsWritten++;
+    return writer.add(values, path);
+  };
+  const acrossTable = (record: SourceRecord, path: string): Promise<void> | undefined => {
+    const holder = tableKeys!.holderOf(values, path);
+    return decide(record, holder === undefined ? null : tableDuplicateRejection(contract, values, rowColumns, holder), path);
   };
   // Returns a promise only when the row needed I/O: most rows are handled without an await.
   const handle = (record: SourceRecord): Promise<void> | undefined => {
@@ -120,12 +142,12 @@ async function convert(
       const earlier = duplicates.firstLineOf(values, known ?? record.line) ?? known;
       if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
     }
-    if (rejection) {
-      manifest.countQuarantined(rejection.rule);
-      return quarantine.quarantineRow(record, rejection);
+    const path = rejection ? '' : partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number));
+    if (!rejection && tableKeys) {
+      if (!tableKeys.isLoaded(path)) return tableKeys.load(path).then(() => acrossTable(record, path));
+      return acrossTable(record, path);
     }
-    manifest.rowsWritten++;
-    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number)));
+    return decide(record, rejection, path);
   };
 
   try {
@@ -149,6 +171,11 @@ async function convert(
   const result = manifest.finish({ quarantineFile });
   if (!task) await replaceSourceManifest(lake, contract, result);
   return result;
+}
+
+async function ingestTimeOf(raw: ObjectStore, key: string, fallback: number): Promise<number> {
+  const info = (await raw.list(key)).find((o) => o.key === key);
+  return info?.lastModified ? info.lastModified.getTime() : fallback;
 }
 
 /** Wraps a store so the keys of objects completed through it can be removed if the run fails. */
@@ -205,6 +232,16 @@ export async function rejectFile(sourceKey: string, contract: DatasetContract, l
 function malformedRejection(record: SourceRecord): RowRejection {
   const text = record.text ?? '';
   return { rule: 'malformed', column: '', value: text.length > 200 ? `${text.slice(0, 197)}...` : text, message: `line ${record.line}: ${record.malformed}` };
+}
+
+function tableDuplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], holder: string): RowRejection {
+  const key = contract.primaryKey.map((k) => String(values[rowColumns.indexOf(k)])).join(', ');
+  return {
+    rule: 'unique',
+    column: contract.primaryKey.join(','),
+    value: key,
+    message: `${contract.primaryKey.join(', ')} ${key} is already in the table (${holder.split('/').pop()})`,
+  };
 }
 
 function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {

@@ -1,6 +1,7 @@
 import type { DatasetContract } from '../contract/contract.js';
 import { UnsafeValueError } from '../contract/errors.js';
 import type { ColumnType } from '../contract/column-type.js';
+import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 
 /**
  * Hive partitioning: which partition keys a contract has, the values a row falls in, and the `k=v/` path of a
@@ -48,13 +49,16 @@ export function partitionKeys(contract: DatasetContract): PartitionKey[] {
   }
 }
 
-/** Columns stored in the Parquet files: every source and derived column except those that became partition keys. */
+/** Columns stored in the Parquet files: every source and derived column except those that became partition keys, then
+ * the lineage columns. */
 export function fileColumns(contract: DatasetContract): Array<{ name: string; type: ColumnType; required: boolean }> {
   const keyNames = new Set(partitionKeys(contract).map((k) => k.name));
   return [
     ...contract.columns.map((c) => ({ name: c.name, type: c.type, required: c.required })),
     ...contract.derived.map((d) => ({ name: d.name, type: d.type, required: false })),
-  ].filter((c) => !keyNames.has(c.name));
+  ]
+    .filter((c) => !keyNames.has(c.name))
+    .concat(LINEAGE_COLUMNS.map((c) => ({ name: c.name, type: c.type, required: false })));
 }
 
 const MS_PER_DAY = 86_400_000;

@@ -2,7 +2,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { readFile } from 'node:fs/promises';
 import type { RunManifest } from '../../../src/pipeline/contract/run-manifest.js';
 import { processObject } from '../../../src/pipeline/run/run.js';
-import { contractFrom, landRaw, readText, tempLake } from '../../support/local.js';
+import { contractFrom, landRaw, readText, tempLake, withoutLineage } from '../../support/local.js';
 
 /**
  * A generated corpus of malformed files. Each must end in a clear outcome — `ok` with the bad rows quarantined under a
@@ -47,7 +47,7 @@ async function rowsWritten(local: Local, manifest: RunManifest) {
     const bytes = await readFile(local.lake.processed.locationOf(output.key));
     rows.push(...(await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })));
   }
-  return rows;
+  return withoutLineage(rows);
 }
 
 /** Quarantined rows as [rule, message, source line], from the quarantine CSV's last columns. */
