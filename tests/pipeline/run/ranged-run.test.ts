@@ -35,7 +35,8 @@ async function snapshot(local: Lake, manifest: RunManifest) {
   for (const output of [...outputs].sort((a, b) => a.key.localeCompare(b.key))) {
     const bytes = await readFile(local.lake.processed.locationOf(output.key));
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    (rows[output.partition] ??= []).push(...(await parquetReadObjects({ file })));
+    // _ingested_at is the raw object's write time, which differs between the two lakes by construction.
+    (rows[output.partition] ??= []).push(...(await parquetReadObjects({ file })).map(({ _ingested_at, ...row }) => (void _ingested_at, row)));
     rowsPerPartition[output.partition] = (rowsPerPartition[output.partition] ?? 0) + output.rows;
   }
   const quarantine = manifest.quarantineFile ? await readText(local, 'quarantine', manifest.quarantineFile) : undefined;
