@@ -215,7 +215,10 @@ program
     const progress = process.stderr.isTTY && !globals().quiet
       ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
       : undefined;
-    await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
+    const summary = await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
+    const { refreshAfterRuns } = await import('./commands/models.js');
+    const runs = summary.manifests.map((manifest) => ({ contract: context.contracts.find((c) => c.name === manifest.dataset)!, manifest }));
+    await refreshAfterRuns(context, modelsDirectory(globals()), runs, print);
   });
 
 program
