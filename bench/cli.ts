@@ -37,6 +37,7 @@ const hook = path.resolve('bench/rss-hook.mjs');
 interface Run {
   wallMs: number;
   rssMb: number;
+  cpuS: number;
 }
 
 await mkdir(dataDir, { recursive: true });
@@ -47,6 +48,10 @@ await build({
   packages: 'external', logLevel: 'warning',
 });
 const datasets = await benchDatasets();
+// No gold models: an ingest here is the ingest alone (with models/ present it also refreshes the models it touched).
+const noModels = path.join(dataDir, 'no-models');
+await mkdir(noModels, { recursive: true });
+const cli = ['bin/glueless.js', '--models', noModels, '--datasets', datasets];
 const sections: string[] = [];
 
 if (!process.argv.includes('--partitions') || process.argv.includes('--csv')) {
@@ -79,25 +84,27 @@ async function versusDuckDb(label: string, input: string, dataset: string): Prom
       const sample =
         engine === 'glueless'
           ? (await rm(lake, { recursive: true, force: true }),
-            await timed(['bin/glueless.js', '--lake', lake, '--datasets', datasets, 'ingest', '--dataset', dataset, ...gluelessArgs, input]))
+            await timed([...cli, '--lake', lake, 'ingest', '--dataset', dataset, ...gluelessArgs, input]))
           : await timed([duckChild, input, path.join(dataDir, 'cli-out-duckdb')], {
               BENCH_DUCKDB_THREADS: engine.endsWith('1') ? '1' : '2',
               BENCH_CONVERSION_ONLY: '1',
             });
       samples[engine]!.push(sample);
-      console.log(`  ${label} round ${round + 1} ${engine.padEnd(17)} ${(sample.wallMs / 1000).toFixed(2)} s, peak RSS ${sample.rssMb.toFixed(0)} MB`);
+      console.log(`  ${label} round ${round + 1} ${engine.padEnd(17)} ${(sample.wallMs / 1000).toFixed(2)} s (CPU ${sample.cpuS.toFixed(2)} s), peak RSS ${sample.rssMb.toFixed(0)} MB`);
     }
   }
-  const medians = Object.entries(samples).map(([engine, s]) => ({ engine, wall: median(s.map((x) => x.wallMs)) / 1000, rss: median(s.map((x) => x.rssMb)) }));
+  const medians = Object.entries(samples).map(([engine, s]) => ({
+    engine, wall: median(s.map((x) => x.wallMs)) / 1000, cpu: median(s.map((x) => x.cpuS)), rss: median(s.map((x) => x.rssMb)),
+  }));
   const glue = medians[0]!;
   const best = medians.slice(1).reduce((a, b) => (b.wall < a.wall ? b : a));
   return [
     `${label}, ${rows.toLocaleString('en')} rows, whole processes (start to exit):`,
     '',
-    '| process | median wall | median peak RSS |',
-    '|---|---:|---:|',
-    ...medians.map((m) => `| ${m.engine === 'glueless' ? `glueless ingest${gluelessArgs.length ? ` ${gluelessArgs.join(' ')}` : ''}` : m.engine} | ${m.wall.toFixed(2)} s | ${m.rss.toFixed(0)} MB |`),
-    `| glueless / DuckDB's best (${best.engine}) | ${(glue.wall / best.wall).toFixed(2)}× | ${(glue.rss / best.rss).toFixed(2)}× |`,
+    '| process | median wall | median CPU (user+sys) | median peak RSS |',
+    '|---|---:|---:|---:|',
+    ...medians.map((m) => `| ${m.engine === 'glueless' ? `glueless ingest${gluelessArgs.length ? ` ${gluelessArgs.join(' ')}` : ''}` : m.engine} | ${m.wall.toFixed(2)} s | ${m.cpu.toFixed(2)} s | ${m.rss.toFixed(0)} MB |`),
+    `| glueless / DuckDB's best by wall (${best.engine}) | ${(glue.wall / best.wall).toFixed(2)}× | ${(glue.cpu / best.cpu).toFixed(2)}× | ${(glue.rss / best.rss).toFixed(2)}× |`,
   ].join('\n');
 }
 
@@ -111,28 +118,33 @@ async function manyPartitions(): Promise<string> {
       const lake = path.join(dataDir, `cli-lake-${days}`);
       await rm(lake, { recursive: true, force: true });
       const input = inputs[cases.indexOf(days)]!;
-      const ingest = await timed(['bin/glueless.js', '--lake', lake, '--datasets', datasets, 'ingest', '--dataset', 'sales_orders', ...gluelessArgs, input]);
-      const query = await timed(['bin/glueless.js', '--lake', lake, '--datasets', datasets, 'query', 'SELECT count(*) FROM sales_orders']);
+      const ingest = await timed([...cli, '--lake', lake, 'ingest', '--dataset', 'sales_orders', ...gluelessArgs, input]);
+      const query = await timed([...cli, '--lake', lake, 'query', 'SELECT count(*) FROM sales_orders']);
       samples.get(days)!.ingest.push(ingest);
       samples.get(days)!.query.push(query);
-      console.log(`  partitions round ${round + 1} ${String(days).padStart(6)} dates: ingest ${(ingest.wallMs / 1000).toFixed(2)} s ${ingest.rssMb.toFixed(0)} MB; count(*) ${(query.wallMs / 1000).toFixed(2)} s ${query.rssMb.toFixed(0)} MB`);
+      console.log(
+        `  partitions round ${round + 1} ${String(days).padStart(6)} dates: ingest ${(ingest.wallMs / 1000).toFixed(2)} s (CPU ${ingest.cpuS.toFixed(2)} s) ${ingest.rssMb.toFixed(0)} MB; ` +
+          `count(*) ${(query.wallMs / 1000).toFixed(2)} s (CPU ${query.cpuS.toFixed(2)} s) ${query.rssMb.toFixed(0)} MB`,
+      );
     }
   }
   const line = (days: number) => {
     const s = samples.get(days)!;
-    const m = (runs: Run[]) => [median(runs.map((r) => r.wallMs)) / 1000, median(runs.map((r) => r.rssMb))] as const;
-    const [iw, ir] = m(s.ingest);
-    const [qw, qr] = m(s.query);
-    return { days, iw, ir, qw, qr };
+    const m = (runs: Run[]) => [median(runs.map((r) => r.wallMs)) / 1000, median(runs.map((r) => r.rssMb)), median(runs.map((r) => r.cpuS))] as const;
+    const [iw, ir, ic] = m(s.ingest);
+    const [qw, qr, qc] = m(s.query);
+    return { days, iw, ir, ic, qw, qr, qc };
   };
   const [few, many] = cases.map(line) as [ReturnType<typeof line>, ReturnType<typeof line>];
   return [
     '200,000 rows, whole `glueless` processes (start to exit), medians:',
     '',
-    '| order dates | ingest | ingest peak RSS | `SELECT count(*)` | query peak RSS |',
-    '|---:|---:|---:|---:|---:|',
-    ...[few, many].map((r) => `| ${r.days.toLocaleString('en')} | ${r.iw.toFixed(2)} s | ${r.ir.toFixed(0)} MB | ${r.qw.toFixed(2)} s | ${r.qr.toFixed(0)} MB |`),
-    `| 20,000 / 90 | ${(many.iw / few.iw).toFixed(2)}× | ${(many.ir / few.ir).toFixed(2)}× | ${(many.qw / few.qw).toFixed(2)}× | ${(many.qr / few.qr).toFixed(2)}× |`,
+    '| order dates | ingest wall | ingest CPU | ingest peak RSS | `SELECT count(*)` wall | query CPU | query peak RSS |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...[few, many].map(
+      (r) => `| ${r.days.toLocaleString('en')} | ${r.iw.toFixed(2)} s | ${r.ic.toFixed(2)} s | ${r.ir.toFixed(0)} MB | ${r.qw.toFixed(2)} s | ${r.qc.toFixed(2)} s | ${r.qr.toFixed(0)} MB |`,
+    ),
+    `| 20,000 / 90 | ${(many.iw / few.iw).toFixed(2)}× | ${(many.ic / few.ic).toFixed(2)}× | ${(many.ir / few.ir).toFixed(2)}× | ${(many.qw / few.qw).toFixed(2)}× | ${(many.qc / few.qc).toFixed(2)}× | ${(many.qr / few.qr).toFixed(2)}× |`,
   ].join('\n');
 }
 
@@ -143,7 +155,8 @@ async function timed(args: string[], env: Record<string, string> = {}): Promise<
   const started = performance.now();
   await run(process.execPath, ['--import', hook, ...args], { ...env, BENCH_RSS_FILE: rssFile });
   const wallMs = performance.now() - started;
-  return { wallMs, rssMb: Number(await readFile(rssFile, 'utf8')) / 1024 };
+  const usage = JSON.parse(await readFile(rssFile, 'utf8')) as { maxRssKb: number; cpuUs: number };
+  return { wallMs, rssMb: usage.maxRssKb / 1024, cpuS: usage.cpuUs / 1e6 };
 }
 
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<void> {
