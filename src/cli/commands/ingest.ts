@@ -6,6 +6,7 @@ import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../adapters/local/failed
 import { failureRecordFor } from '../../pipeline/run/failed-events.js';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
+import { toSnakeCase } from '../../pipeline/contract/names.js';
 import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
 import { formatBytes } from '../format.js';
@@ -75,8 +76,11 @@ function pickContract(contracts: DatasetContract[], name: string | undefined, fi
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;
-  const stem = path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, '');
-  const named = contracts.find((c) => c.name === stem);
+  // The dataset the file is named after: its whole stem, or the longest dataset name it starts with (sales_orders_2024.csv).
+  const stem = toSnakeCase(path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, ''));
+  const named = contracts
+    .filter((c) => stem === c.name || stem.startsWith(`${c.name}_`))
+    .sort((a, b) => b.name.length - a.name.length)[0];
   if (named) return named;
   throw new GluelessError(`several datasets are defined (${contracts.map((c) => c.name).join(', ')}); choose one with --dataset`);
 }
