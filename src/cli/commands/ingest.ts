@@ -10,6 +10,7 @@ import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../adapters/local/failed
 import { failureRecordFor } from '../../pipeline/run/failed-events.js';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
+import { toSnakeCase } from '../../pipeline/contract/names.js';
 import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
 import { formatBytes, formatCount, formatDuration, plural } from '../format.js';
@@ -130,12 +131,15 @@ async function pickContract(contracts: DatasetContract[], name: string | undefin
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;
-  const stem = path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, '');
+  // The dataset the file is named after: its whole stem, or the longest dataset name it starts with (sales_orders_2024.csv).
+  const stem = toSnakeCase(path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, ''));
   const firstLine = await readFirstLine(file);
   const scored = contracts.map((contract) => ({ contract, ...headerFit(contract, firstLine, file) }));
   const fitting = scored.filter((s) => s.fits).map((s) => s.contract);
   if (fitting.length === 1) return fitting[0]!;
-  const named = (fitting.length > 0 ? fitting : contracts).find((c) => c.name === stem);
+  const named = (fitting.length > 0 ? fitting : contracts)
+    .filter((c) => stem === c.name || stem.startsWith(`${c.name}_`))
+    .sort((a, b) => b.name.length - a.name.length)[0];
   if (named) return named;
   if (fitting.length > 1) {
     throw new GluelessError(`${file}: its header fits several datasets (${fitting.map((c) => c.name).join(', ')}); choose one with --dataset`);
