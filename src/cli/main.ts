@@ -72,9 +72,20 @@ program
     examples(
       'glueless query "SELECT order_date, sum(total_amount) FROM sales_orders GROUP BY 1 ORDER BY 1"',
       'glueless query "SELECT * FROM sales_orders" --format csv > orders.csv',
+      'glueless query --athena "SELECT * FROM daily_revenue ORDER BY order_date"',
     ),
   )
-  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number }) => {
+  .option('--athena', 'run on Athena instead (workgroup, database, region: flags or ATHENA_WORKGROUP, GLUE_DATABASE, AWS_REGION)')
+  .option('--workgroup <name>', 'Athena workgroup (stack output AthenaWorkGroup)')
+  .option('--database <name>', 'Glue database (stack output GlueDatabase)')
+  .option('--region <region>', 'AWS region')
+  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number; athena?: boolean; workgroup?: string; database?: string; region?: string }) => {
+    if (options.athena) {
+      const { queryAthena } = await import('./commands/athena-query.js');
+      const format = options.format === 'jsonl' ? 'json' : options.format;
+      await queryAthena(sql, { ...options, format }, (text) => process.stdout.write(text), (line) => process.stderr.write(`${line}\n`));
+      return;
+    }
     const { queryCommand } = await import('./commands/query.js');
     const { local } = await openContext(globals());
     await queryCommand(local.catalog, sql, options);
@@ -160,6 +171,17 @@ program
   .action(async (options: { queueUrl?: string; envVars?: string; limit?: number }) => {
     const { redrive } = await import('./commands/redrive.js');
     await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print);
+  });
+
+program
+  .command('send')
+  .description('put the records of a JSON-lines file into a Kinesis Data Firehose delivery stream (PutRecordBatch, retried)')
+  .argument('<stream>', 'delivery stream name (stack output DeliveryStreamName)')
+  .argument('<file>', 'JSON-lines file: one object a line, or concatenated objects')
+  .addHelpText('after', examples('glueless send glueless-DeliveryStream-abc123 samples/clickstream_events.jsonl'))
+  .action(async (stream: string, file: string) => {
+    const { sendFile } = await import('./commands/send.js');
+    await sendFile(stream, file, print, { quiet: globals().quiet });
   });
 
 program

@@ -342,7 +342,7 @@ export const bundledContracts: DatasetContract[] = [
     "file": {
       "requiredHeaders": [],
       "minRows": 0,
-      "maxErrorRatio": 1,
+      "maxErrorRatio": 0.05,
       "extraColumns": "ignore"
     },
     "rowGroupSize": 20000

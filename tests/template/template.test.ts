@@ -161,6 +161,11 @@ function bucketsWithoutAbortIncompleteUploads(template: Template): string[] {
 function functionsWithoutFailureHandling(template: Template): string[] {
   return resourcesOfType(template, 'AWS::Serverless::Function')
     .filter(([, props]) => {
+      // A function fed by SQS alone is polled, not invoked asynchronously: its queue's redrive policy is its failure path.
+      const events = Object.values<Props>(props.Events ?? {});
+      if (events.length > 0 && events.every((e) => e.Type === 'SQS')) {
+        return !events.every((e) => template.Resources[e.Properties?.Queue?.['Fn::GetAtt']?.[0]]?.Properties?.RedrivePolicy?.deadLetterTargetArn);
+      }
       const config = props.EventInvokeConfig;
       return config?.MaximumRetryAttempts === undefined || !config.DestinationConfig?.OnFailure?.Destination;
     })
@@ -298,6 +303,17 @@ describe('template.yaml', () => {
 
   it('keeps Athena results out of the table buckets', () => {
     expect(athenaResultsInTableBucket(template)).toEqual([]);
+  });
+  it('feeds the refresh function from a FIFO queue (a group per model) that dead-letters, and lets the transform queue', () => {
+    const { ModelRefreshQueue, ModelRefreshDeadLetterQueue, RefreshFunction, TransformFunction } = template.Resources;
+    expect(ModelRefreshQueue.Properties!.FifoQueue).toBe(true);
+    expect(ModelRefreshDeadLetterQueue.Properties!.FifoQueue).toBe(true);
+    expect(ModelRefreshQueue.Properties!.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['ModelRefreshDeadLetterQueue', 'Arn'] });
+    expect(ModelRefreshQueue.Properties!.VisibilityTimeout).toBeGreaterThan(RefreshFunction.Properties!.Timeout);
+    expect(RefreshFunction.Properties!.Events.ModelRefreshQueued).toMatchObject({ Type: 'SQS', Properties: { BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] } });
+    expect(TransformFunction.Properties!.Environment.Variables.MODEL_REFRESH_QUEUE_URL).toEqual({ Ref: 'ModelRefreshQueue' });
+    const sends = iamStatements(template).filter(({ statement }) => asArray(statement.Action).includes('sqs:SendMessage'));
+    expect(sends.map(({ where }) => where).sort()).toEqual(expect.arrayContaining(['RefreshFunction', 'TransformFunction']));
   });
 });
 

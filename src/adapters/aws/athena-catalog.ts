@@ -6,7 +6,7 @@ import {
   type QueryExecutionState,
 } from '@aws-sdk/client-athena';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
-import { addColumnsStatement, addPartitionStatements, createTableStatement } from '../../pipeline/schema/ddl.js';
+import { addColumnsStatement, addPartitionStatements, createTableStatement, setTablePropertiesStatement } from '../../pipeline/schema/ddl.js';
 import { CatalogError } from '../../pipeline/contract/errors.js';
 import type { Catalog, PartitionRef } from '../../pipeline/contract/ports.js';
 import type { ColumnType } from '../../pipeline/contract/column-type.js';
@@ -43,6 +43,9 @@ export class AthenaCatalog implements Catalog {
 
   async ensureTable(contract: DatasetContract, location: string): Promise<void> {
     await this.runStatement(createTableStatement(contract, location, this.database));
+    // A table made before its contract asked for projection (or with another range) gets it now; this statement
+    // takes the place of the registration a projected table no longer needs.
+    if (contract.partition.projection) await this.runStatement(setTablePropertiesStatement(contract, location, this.database));
   }
 
   async addColumns(contract: DatasetContract, columns: Array<{ name: string; type: ColumnType }>): Promise<void> {
@@ -56,6 +59,8 @@ export class AthenaCatalog implements Catalog {
   }
 
   async addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void> {
+    // Projected partitions are computed by Athena from the table's properties: none is registered.
+    if (contract.partition.projection) return;
     for (const statement of addPartitionStatements(contract, partitions, this.database)) {
       await this.runStatement(statement);
     }

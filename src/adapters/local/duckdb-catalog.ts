@@ -1,4 +1,5 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
@@ -18,6 +19,11 @@ interface TableRecord {
   location: string;
   columns: Array<{ name: string; type: string }>;
   partitionKeys: Array<{ name: string; type: string }>;
+  /**
+   * Columns were added after files had been written, so files differ in their columns and the view must read every
+   * file's schema. Absent in catalogs made before it was recorded: taken as true there (slower, never wrong).
+   */
+  evolved?: boolean;
 }
 
 /** How long a command waits for a catalog another process holds: GLUELESS_CATALOG_WAIT_SECONDS, default 120. */
@@ -45,6 +51,7 @@ export class DuckDbCatalog implements Catalog {
       location,
       columns: fileColumns(contract).map((c) => ({ name: c.name, type: typeName(c.type) })),
       partitionKeys: partitionKeys(contract).map((k) => ({ name: k.name, type: typeName(k.type) })),
+      evolved: false,
     };
     return this.withConnection(async (connection) => {
       const inserted = await connection.run(
@@ -60,7 +67,9 @@ export class DuckDbCatalog implements Catalog {
       const rows = await connection.runAndReadAll('SELECT definition FROM glueless_tables WHERE name = $table', { table: contract.name });
       const record = JSON.parse(String(rows.getRowsJS()[0]![0])) as TableRecord;
       for (const column of columns) {
-        if (!record.columns.some((c) => c.name === column.name)) record.columns.push({ name: column.name, type: typeName(column.type) });
+        if (record.columns.some((c) => c.name === column.name)) continue;
+        record.columns.push({ name: column.name, type: typeName(column.type) });
+        record.evolved = true;
       }
       await connection.run('UPDATE glueless_tables SET definition = $definition WHERE name = $table', {
         table: contract.name,
@@ -72,17 +81,18 @@ export class DuckDbCatalog implements Catalog {
 
   addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void> {
     return this.withConnection(async (connection) => {
-      let added = 0;
-      for (const partition of partitions) {
-        const spec = partition.values.map((v) => `${v.name}=${v.value}`).join('/');
-        const inserted = await connection.run(
-          'INSERT INTO glueless_partitions VALUES ($table, $spec, $location) ON CONFLICT (table_name, spec) DO NOTHING',
-          { table: contract.name, spec, location: partition.location },
-        );
-        added += inserted.rowsChanged;
-      }
-      // Views are rebuilt before every query too (files land in registered partitions); here only when they grew.
-      if (added > 0) await refreshView(connection, contract.name);
+      // One statement for the whole run, however many partitions it touched.
+      const locations = new Map<string, string>();
+      for (const partition of partitions) locations.set(partition.values.map((v) => `${v.name}=${v.value}`).join('/'), partition.location);
+      if (locations.size === 0) return;
+      await connection.run(
+        `INSERT INTO glueless_partitions SELECT $table, unnest($specs), unnest($locations)
+         ON CONFLICT (table_name, spec) DO NOTHING`,
+        { table: contract.name, specs: listValue([...locations.keys()]), locations: listValue([...locations.values()]) },
+        { specs: LIST(VARCHAR), locations: LIST(VARCHAR) },
+      );
+      // Also when nothing was new: files may have landed in registered partitions (or all have gone).
+      await refreshView(connection, contract.name);
     });
   }
 
@@ -159,6 +169,7 @@ async function prepareCatalog(connection: DuckDBConnection): Promise<void> {
   await connection.run(
     'CREATE TABLE IF NOT EXISTS glueless_partitions (table_name VARCHAR NOT NULL, spec VARCHAR NOT NULL, location VARCHAR NOT NULL, PRIMARY KEY (table_name, spec))',
   );
+  await connection.run('CREATE TABLE IF NOT EXISTS glueless_views (table_name VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL)');
 }
 
 /** Recreates every table's view over the files currently in its registered partitions. */
@@ -168,20 +179,63 @@ export async function refreshAllViews(connection: DuckDBConnection): Promise<voi
   for (const [name] of tables.getRowsJS()) await refreshView(connection, String(name));
 }
 
+/**
+ * Recreates a table's view if what it depends on changed since it was last made. Two shapes:
+ * - the usual one: one hive-partitioned read of the table's root, when every registered partition lies at its
+ *   `key=value/` path under the root and no directory there that nobody registered holds Parquet files (a run that
+ *   died before registering, a file put by hand): then the root holds exactly the registered partitions' files;
+ * - otherwise, the registered partitions' directories one by one (each listed here first: DuckDB refuses a pattern
+ *   that matches nothing), as Athena would read them.
+ */
 async function refreshView(connection: DuckDBConnection, table: string): Promise<void> {
   const definitionRows = await connection.runAndReadAll('SELECT definition FROM glueless_tables WHERE name = $table', { table });
   const definition = definitionRows.getRowsJS()[0]?.[0];
   if (definition === undefined) return;
   const record = JSON.parse(String(definition)) as TableRecord;
-  const partitionRows = await connection.runAndReadAll(
-    'SELECT location FROM glueless_partitions WHERE table_name = $table ORDER BY spec',
-    { table },
-  );
-  const globs: string[] = [];
-  for (const [location] of partitionRows.getRowsJS()) {
-    const directory = String(location);
-    if (await hasParquetFiles(directory)) globs.push(path.join(directory, '*.parquet'));
+  const evolved = record.evolved ?? true;
+  const root = path.resolve(record.location);
+  // Compared in SQL, not row by row here: a table may have tens of thousands of partitions.
+  const [registered, elsewhere] = (
+    await connection.runAndReadAll(
+      "SELECT count(*), count(*) FILTER (WHERE rtrim(location, '/') <> $root || '/' || spec) FROM glueless_partitions WHERE table_name = $table",
+      { table, root },
+    )
+  ).getRowsJS()[0]!.map(Number) as [number, number];
+  let strays: string[] = [];
+  if (elsewhere === 0 && registered > 0) {
+    const unregistered = await connection.runAndReadAll(
+      'SELECT spec FROM unnest($specs) AS t(spec) WHERE spec NOT IN (SELECT spec FROM glueless_partitions WHERE table_name = $table) ORDER BY spec',
+      { table, specs: listValue(await directoriesAtDepth(root, record.partitionKeys.length)) },
+      { specs: LIST(VARCHAR) },
+    );
+    for (const [spec] of unregistered.getRowsJS()) if (await hasParquetFiles(path.join(root, String(spec)))) strays.push(String(spec));
   }
+  const fromRoot = elsewhere === 0 && strays.length === 0;
+  let globs: string[] = [];
+  // Reading from the root, one registered partition with a file will do (DuckDB refuses a pattern that matches
+  // nothing): the first few are looked at, all of them only if those are empty. Otherwise every one with files.
+  for (const limit of fromRoot ? [16, undefined] : [undefined]) {
+    if (registered === 0 || globs.length > 0) break;
+    const locations = await connection.runAndReadAll(
+      `SELECT location FROM glueless_partitions WHERE table_name = $table ORDER BY spec${limit ? ` LIMIT ${limit}` : ''}`,
+      { table },
+    );
+    for (const [location] of locations.getRowsJS()) {
+      if (!(await hasParquetFiles(String(location)))) continue;
+      if (fromRoot) {
+        globs = [path.join(root, ...record.partitionKeys.map(() => '*'), '*.parquet')];
+        break;
+      }
+      globs.push(path.join(String(location), '*.parquet'));
+    }
+  }
+
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ definition: record, registered, strays, globs }))
+    .digest('hex');
+  const stored = await connection.runAndReadAll('SELECT fingerprint FROM glueless_views WHERE table_name = $table', { table });
+  if (stored.getRowsJS()[0]?.[0] === fingerprint) return;
+
   const all = [...record.columns, ...record.partitionKeys];
   const hiveTypes = record.partitionKeys
     .map((k) => `${quoteLiteral(k.name)}: ${k.type === 'string' ? 'VARCHAR' : k.type.toUpperCase()}`)
@@ -189,15 +243,36 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
   const source =
     globs.length === 0
       ? `(SELECT ${all.map((c) => `NULL AS ${quoteIdentifier(c.name)}`).join(', ')} WHERE false)`
-      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true, union_by_name = true${hiveTypes ? `, hive_types = {${hiveTypes}}` : ''})`;
-  // A column added to the contract after these files were written is null in them, as in Athena.
+      : `read_parquet([${globs.map(quoteLiteral).join(', ')}], hive_partitioning = true${evolved ? ', union_by_name = true' : ''}${hiveTypes ? `, hive_types = {${hiveTypes}}` : ''})`;
+  // A column added to the contract after these files were written is null in them, as in Athena. Only then does the
+  // view read the files' schemas to see which columns they have.
   const present = new Set(
-    globs.length === 0 ? all.map((c) => c.name) : (await connection.runAndReadAll(`SELECT * FROM ${source} LIMIT 0`)).columnNames(),
+    globs.length === 0 || !evolved ? all.map((c) => c.name) : (await connection.runAndReadAll(`SELECT * FROM ${source} LIMIT 0`)).columnNames(),
   );
   const select = all
     .map((c) => `CAST(${present.has(c.name) ? quoteIdentifier(c.name) : 'NULL'} AS ${c.type}) AS ${quoteIdentifier(c.name)}`)
     .join(', ');
   await connection.run(`CREATE OR REPLACE VIEW ${quoteIdentifier(table)} AS SELECT ${select} FROM ${source}`);
+  await connection.run('INSERT OR REPLACE INTO glueless_views VALUES ($table, $fingerprint)', { table, fingerprint });
+}
+
+/** `k=v/k2=v2` of every directory `depth` levels below `root` (none when it does not exist). */
+async function directoriesAtDepth(root: string, depth: number): Promise<string[]> {
+  let level = [''];
+  for (let d = 0; d < depth; d++) {
+    const next: string[] = [];
+    for (const parent of level) {
+      let entries;
+      try {
+        entries = await readdir(path.join(root, parent), { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const entry of entries) if (entry.isDirectory()) next.push(parent === '' ? entry.name : `${parent}/${entry.name}`);
+    }
+    level = next;
+  }
+  return level;
 }
 
 async function hasParquetFiles(directory: string): Promise<boolean> {

@@ -8,7 +8,9 @@ import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, formatCount, formatDuration, plural } from '../format.js';
+import { createProgress, type ProgressBar } from '../progress.js';
+import type { ObjectStore } from '../../pipeline/contract/ports.js';
 
 /**
  * `glueless ingest <file…>`: land each file in the raw zone under its dataset's prefix, then process that raw object
@@ -27,24 +29,41 @@ export async function ingestFiles(
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
+  const progress = createProgress({ quiet: options.quiet, print });
+  const overall = files.length > 1 ? progress.bar('files', files.length, 'items') : undefined;
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < files.length; index = next++) {
+      const bar = progress.bar(path.basename(files[index]!), sizes[index]!, 'bytes');
       try {
-        manifests[index] = await ingestFile(files[index]!, contracts[index]!, context);
-        print(summarize(files[index]!, sizes[index]!, manifests[index]!));
+        manifests[index] = await ingestFile(files[index]!, contracts[index]!, context, progress.visible ? bar : undefined);
+        bar.done();
+        progress.print(summarize(files[index]!, sizes[index]!, manifests[index]!, context.local.root));
+        const failed = mostlyFailed(manifests[index]!);
+        if (failed) failures.push(`${files[index]}: ${failed}`);
       } catch (error) {
+        bar.done();
         failures.push(files.length === 1 ? (error as Error).message : `${files[index]}: ${(error as Error).message}`);
       }
+      overall?.increment();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, files.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, files.length)) }, worker));
+  } finally {
+    progress.stop();
+  }
   if (failures.length === 1 && files.length === 1) throw new GluelessError(failures[0]!);
   if (failures.length > 0) throw new GluelessError(`${failures.length} of ${files.length} files failed: ${failures.join('; ')}`);
   return manifests as RunManifest[];
 }
 
-async function ingestFile(file: string, contract: DatasetContract, context: { local: LocalLake }): Promise<RunManifest> {
+async function ingestFile(
+  file: string,
+  contract: DatasetContract,
+  context: { local: LocalLake },
+  bar?: ProgressBar,
+): Promise<RunManifest> {
   const rawKey = `${contract.prefix}${path.basename(file)}`;
   const { raw } = context.local.lake;
   const existed = (await raw.list(rawKey)).some((o) => o.key === rawKey);
@@ -53,7 +72,8 @@ async function ingestFile(file: string, contract: DatasetContract, context: { lo
   await sink.close();
   let result: IngestResult;
   try {
-    result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
+    const lake = bar ? { ...context.local.lake, raw: readingWithProgress(raw, rawKey, bar) } : context.local.lake;
+    result = await ingestObject(rawKey, { ...context.local, lake, contracts: [contract] });
   } catch (error) {
     // Kept for `glueless redrive`, as the Lambda's failure destination keeps the event on AWS.
     await FailedEventFolder.inLake(context.local.root).record(failureRecordFor(rawKey, LOCAL_RAW_BUCKET, error));
@@ -62,9 +82,35 @@ async function ingestFile(file: string, contract: DatasetContract, context: { lo
   if (result.status === 'skipped') throw new GluelessError(result.reason);
   if (result.status === 'rejected') {
     if (!existed) await raw.delete([rawKey]);
-    throw new GluelessError(`${result.manifest.rejectReason} (file kept in quarantine/${result.manifest.quarantineFile})`);
+    const kept = pastablePath(path.join(context.local.root, 'quarantine', result.manifest.quarantineFile!));
+    throw new GluelessError(`${result.manifest.rejectReason} (file kept in ${kept})`);
   }
   return result.manifest;
+}
+
+/**
+ * The raw zone, with reads of `key` counted into the bar: bytes read, and rows (lines) while the file is not gzip
+ * (compressed bytes say nothing about lines).
+ */
+function readingWithProgress(raw: ObjectStore, key: string, bar: ProgressBar): ObjectStore {
+  return Object.assign(Object.create(raw) as ObjectStore, {
+    async read(readKey: string) {
+      const source = await raw.read(readKey);
+      if (readKey !== key) return source;
+      return (async function* () {
+        let bytes = 0;
+        let lines = 0;
+        let gzip: boolean | undefined;
+        for await (const chunk of source) {
+          gzip ??= chunk[0] === 0x1f && chunk[1] === 0x8b;
+          bytes += chunk.byteLength;
+          if (!gzip) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+          bar.update(bytes, gzip ? undefined : { rows: Math.max(0, lines - 1) });
+          yield chunk;
+        }
+      })();
+    },
+  });
 }
 
 /** `--dataset`, the only dataset, or the dataset the file is named after (`clickstream_events.jsonl.gz`). */
@@ -92,16 +138,37 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
-export function summarize(file: string, size: number, manifest: RunManifest): string {
+/**
+ * A run that wrote some rows but quarantined most (a contract without a tight `file.max_error_ratio`): the command
+ * exits non-zero, as for a rejected file, though the rows that passed stay written.
+ */
+export function mostlyFailed(manifest: RunManifest): string | undefined {
+  if (manifest.rowsRead === 0 || manifest.rowsQuarantined * 2 <= manifest.rowsRead) return undefined;
+  return (
+    `most rows failed their checks (${formatCount(manifest.rowsQuarantined)} of ${formatCount(manifest.rowsRead)} quarantined); ` +
+    `${formatCount(manifest.rowsWritten)} written`
+  );
+}
+
+/** A path the user can paste back into a command: relative to the working directory when inside it. */
+export function pastablePath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+export function summarize(file: string, size: number, manifest: RunManifest, lakeRoot?: string): string {
   const rules = Object.entries(manifest.quarantinedByRule)
-    .map(([rule, count]) => `${rule} ${count}`)
+    .map(([rule, count]) => `${rule} ${formatCount(count)}`)
     .join(', ');
   const lines = [
-    `${file} → ${manifest.table}: ${manifest.rowsRead} rows read, ${manifest.rowsWritten} written, ` +
-      `${manifest.rowsQuarantined} quarantined${rules ? ` (${rules})` : ''}; ${manifest.partitions.length} partitions, ` +
-      `${manifest.outputs.length} files, ${formatBytes(size)} → ${formatBytes(manifest.bytesOut)} in ${manifest.durationMs} ms`,
+    `${file} → ${manifest.table}: ${plural(manifest.rowsRead, 'row')} read, ${formatCount(manifest.rowsWritten)} written, ` +
+      `${formatCount(manifest.rowsQuarantined)} quarantined${rules ? ` (${rules})` : ''}; ${plural(manifest.partitions.length, 'partition')}, ` +
+      `${plural(manifest.outputs.length, 'file')}, ${formatBytes(size)} → ${formatBytes(manifest.bytesOut)} in ${formatDuration(manifest.durationMs)}`,
   ];
-  if (manifest.quarantineFile) lines.push(`  quarantined rows: quarantine/${manifest.quarantineFile}`);
+  if (manifest.quarantineFile) {
+    const where = lakeRoot ? pastablePath(path.join(lakeRoot, 'quarantine', manifest.quarantineFile)) : `quarantine/${manifest.quarantineFile}`;
+    lines.push(`  quarantined rows: ${where}`);
+  }
   for (const warning of manifest.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
 }

@@ -104,6 +104,13 @@ export interface PartitionSpec {
   layout: PartitionLayout;
   /** Partitioned by arrival (`ingest_date` or `ingest_time`), not by a column. */
   byIngestDate: boolean;
+  /**
+   * On Athena, partition projection instead of registration: the table computes its partitions from this range and
+   * the location template, so no run registers any (what AWS advises for Firehose-style date/hour data). `from` is a
+   * date; `to` a date or Athena's NOW form (a date key only; year/month/day keys end at `to`'s year, or 2099).
+   * Rows beyond the range stay in S3 but Athena does not see them. Locally partitions are registered as always.
+   */
+  projection?: { from: string; to?: string };
 }
 
 /** The partition key name used when partitioning by the day of ingestion. */

@@ -31,8 +31,56 @@ export function createTableStatement(contract: DatasetContract, location: string
     ')',
     'STORED AS PARQUET',
     `LOCATION ${quoteLocation(location)}`,
-    "TBLPROPERTIES ('parquet.compression'='SNAPPY')",
+    `TBLPROPERTIES (${tableProperties(contract, location)
+      .map(([name, value]) => `'${name}'='${value}'`)
+      .join(',\n  ')})`,
   ].join('\n');
+}
+
+/**
+ * The table's properties: SNAPPY, and with `partition_by.projection` Athena partition projection — each key's range
+ * and the location template, so queries find partitions without any being registered. Values are built from checked
+ * dates and identifiers only.
+ */
+export function tableProperties(contract: DatasetContract, location: string): Array<[string, string]> {
+  const properties: Array<[string, string]> = [['parquet.compression', 'SNAPPY']];
+  const projection = contract.partition.projection;
+  if (!projection) return properties;
+  quoteLocation(location);
+  const keys = partitionKeys(contract);
+  const to = projection.to ?? 'NOW';
+  const lastYear = /^\d{4}/.test(to) ? to.slice(0, 4) : '2099';
+  properties.push(['projection.enabled', 'true']);
+  for (const key of keys) {
+    const name = quoteIdentifier(key.name).slice(1, -1);
+    const integer = (range: string, digits?: number): Array<[string, string]> => [
+      [`projection.${name}.type`, 'integer'],
+      [`projection.${name}.range`, range],
+      ...(digits ? [[`projection.${name}.digits`, String(digits)] as [string, string]] : []),
+    ];
+    if (key.type.kind === 'date') {
+      properties.push(
+        [`projection.${name}.type`, 'date'],
+        [`projection.${name}.format`, 'yyyy-MM-dd'],
+        [`projection.${name}.range`, `${projection.from},${to}`],
+        [`projection.${name}.interval`, '1'],
+        [`projection.${name}.interval.unit`, 'DAYS'],
+      );
+    } else if (key.name === 'year') properties.push(...integer(`${projection.from.slice(0, 4)},${lastYear}`));
+    else if (key.name === 'month') properties.push(...integer('1,12', 2));
+    else if (key.name === 'day') properties.push(...integer('1,31', 2));
+    else if (key.name === 'hour') properties.push(...integer('0,23', 2));
+    else throw new UnsafeValueError(`partition key ${key.name} of table ${contract.name} cannot be projected`);
+  }
+  const template = keys.map((k) => `${k.name}=\${${k.name}}`).join('/');
+  properties.push(['storage.location.template', `${location.replace(/\/+$/, '')}/${template}/`]);
+  return properties;
+}
+
+/** `ALTER TABLE … SET TBLPROPERTIES (…)`: turns projection on (or changes its range) for a table that exists. */
+export function setTablePropertiesStatement(contract: DatasetContract, location: string, database?: string): string {
+  const list = tableProperties(contract, location).map(([name, value]) => `'${name}'='${value}'`).join(', ');
+  return `ALTER TABLE ${qualifiedTableName(contract.name, database)} SET TBLPROPERTIES (${list})`;
 }
 
 /** `ALTER TABLE … ADD COLUMNS (…)`: schema evolution by new nullable columns (old files read them as null). */

@@ -96,6 +96,14 @@ const contractSchema = z
     partition_by: z.strictObject({
       column: identifier,
       layout: z.enum(['date', 'year_month_day_hour', 'year_month_day', 'year_month', 'year']).default('date'),
+      // Athena partition projection instead of registering partitions (the first partition value and, optionally,
+      // the last: a date, or NOW / NOW+1YEARS style for a date key).
+      projection: z
+        .strictObject({
+          from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date, YYYY-MM-DD'),
+          to: z.string().regex(/^(\d{4}-\d{2}-\d{2}|NOW([+-]\d+(YEARS|MONTHS|WEEKS|DAYS))?)$/, 'a date (YYYY-MM-DD) or NOW, NOW+1YEARS, …').optional(),
+        })
+        .optional(),
     }),
     file: z
       .strictObject({
@@ -258,7 +266,12 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     columns,
     derived,
     primaryKey: raw.primary_key,
-    partition: { column: raw.partition_by.column, layout: raw.partition_by.layout, byIngestDate },
+    partition: {
+      column: raw.partition_by.column,
+      layout: raw.partition_by.layout,
+      byIngestDate,
+      ...(raw.partition_by.projection ? { projection: { from: raw.partition_by.projection.from, to: raw.partition_by.projection.to } } : {}),
+    },
     file: {
       requiredHeaders: raw.file.required_headers,
       minRows: raw.file.min_rows,

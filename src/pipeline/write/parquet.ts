@@ -104,20 +104,21 @@ class SinkByteWriter extends ByteWriter {
   }
 
   /** Sends every held byte to the sink, opening it first if needed. */
-  async drain(): Promise<void> {
+  async drain(last = false): Promise<void> {
     this.sink ??= await this.open();
     if (this.index === 0) return;
     // The held bytes go to the sink as an exact copy (a sink may hold them a while: an upload gathers a part), and
-    // writing starts again in a small buffer: a file keeps no room between row groups, however large the last was.
+    // writing starts again in a small buffer: a file keeps no room between row groups, however large the last was
+    // (and none at all once complete: a run over thousands of partitions keeps thousands of completed writers).
     const chunk = new Uint8Array(this.buffer.slice(0, this.index));
     this.index = 0;
-    this.buffer = new ArrayBuffer(INITIAL_BUFFER);
+    this.buffer = new ArrayBuffer(last ? 0 : INITIAL_BUFFER);
     this.view = new DataView(this.buffer);
     await this.sink.write(chunk);
   }
 
   async close(): Promise<number> {
-    await this.drain();
+    await this.drain(true);
     return this.sink!.close();
   }
 

@@ -34,12 +34,19 @@ interface PartitionBuffer {
   buffered: number;
   bufferedBytes: number;
   file?: ParquetFileWriter;
+  /** Completed by `finish`. */
+  closed?: boolean;
 }
+
+/** Files `finish` completes concurrently. */
+const FILES_COMPLETED_AT_ONCE = 8;
 
 export class PartitionedParquetWriter {
   private readonly partitions = new Map<string, PartitionBuffer>();
   private bufferedRows = 0;
   private bufferedBytes = 0;
+  /** Encoded bytes held across files, kept up to date as row groups are written and files drained. */
+  private pendingBytes = 0;
   /** For each file column, how to make an empty buffer for it (string columns share a dictionary across partitions). */
   private readonly newBuffers: Array<() => ColumnBuffer>;
   private readonly maxPendingBytes: number;
@@ -82,20 +89,35 @@ export class PartitionedParquetWriter {
     return undefined;
   }
 
-  /** Writes what is buffered, closes every file and returns them. */
+  /**
+   * Writes what is buffered, closes every file and returns them (in the order their partitions first appeared). A few
+   * files are completed at a time: with thousands of small partitions the run is otherwise one file system round trip
+   * after another. A completed file keeps nothing but its entry in the result.
+   */
   async finish(): Promise<OutputFile[]> {
-    const outputs: OutputFile[] = [];
-    for (const partition of this.partitions.values()) {
-      await this.writeRowGroup(partition);
-      const bytes = await partition.file!.close();
-      outputs.push({ key: partition.key, partition: partition.path, rows: partition.file!.rowCount, bytes });
-    }
+    const partitions = [...this.partitions.values()];
+    const outputs: OutputFile[] = new Array(partitions.length);
+    let next = 0;
+    const completeFiles = async () => {
+      for (let index = next++; index < partitions.length; index = next++) {
+        const partition = partitions[index]!;
+        await this.writeRowGroup(partition, false);
+        const file = partition.file!;
+        this.pendingBytes -= file.pendingBytes;
+        const bytes = await file.close();
+        outputs[index] = { key: partition.key, partition: partition.path, rows: file.rowCount, bytes };
+        partition.columns = [];
+        partition.file = undefined;
+        partition.closed = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FILES_COMPLETED_AT_ONCE, partitions.length) }, completeFiles));
     return outputs;
   }
 
   /** Discards every file being written: nothing becomes visible. */
   async abort(): Promise<void> {
-    await Promise.allSettled([...this.partitions.values()].map((p) => p.file?.abort()));
+    await Promise.allSettled([...this.partitions.values()].map((p) => (p.closed ? undefined : p.file?.abort())));
   }
 
   private largestBuffer(): PartitionBuffer {
@@ -106,7 +128,7 @@ export class PartitionedParquetWriter {
     return largest!;
   }
 
-  private async writeRowGroup(partition: PartitionBuffer): Promise<void> {
+  private async writeRowGroup(partition: PartitionBuffer, bounded = true): Promise<void> {
     if (partition.buffered === 0 && partition.file) return;
     const { store, columns: fileColumns } = this.options;
     partition.file ??= new ParquetFileWriter(fileColumns, () => store.openSink(partition.key, 'application/vnd.apache.parquet'));
@@ -116,22 +138,27 @@ export class PartitionedParquetWriter {
     this.bufferedRows -= buffered;
     this.bufferedBytes -= partition.bufferedBytes;
     partition.bufferedBytes = 0;
+    const pendingBefore = partition.file.pendingBytes;
     await partition.file.writeRowGroup(columns, buffered);
-    await this.boundPendingBytes();
+    this.pendingBytes += partition.file.pendingBytes - pendingBefore;
+    if (bounded) await this.boundPendingBytes();
   }
 
-  /** Sends the largest held files to their objects while the bytes held across files exceed the bound. */
+  /**
+   * Sends the largest held files to their objects while the bytes held across files exceed the bound. The total is
+   * kept as files change, so the partitions are scanned only when it is over the bound (with thousands of partitions a
+   * scan per row group made the run quadratic).
+   */
   private async boundPendingBytes(): Promise<void> {
-    for (;;) {
-      let total = 0;
+    while (this.pendingBytes > this.maxPendingBytes) {
       let largest: ParquetFileWriter | undefined;
       for (const { file } of this.partitions.values()) {
-        if (!file) continue;
-        total += file.pendingBytes;
-        if (!largest || file.pendingBytes > largest.pendingBytes) largest = file;
+        if (file && (!largest || file.pendingBytes > largest.pendingBytes)) largest = file;
       }
-      if (total <= this.maxPendingBytes || !largest) return;
+      if (!largest || largest.pendingBytes === 0) return;
+      const held = largest.pendingBytes;
       await largest.drain();
+      this.pendingBytes -= held - largest.pendingBytes;
     }
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { AthenaCatalog } from '../../../src/adapters/aws/athena-catalog.js';
 import { parseContract } from '../../../src/pipeline/schema/parse-contract.js';
-import { addPartitionStatements, createTableStatement } from '../../../src/pipeline/schema/ddl.js';
+import { addPartitionStatements, createTableStatement, setTablePropertiesStatement } from '../../../src/pipeline/schema/ddl.js';
 import { CatalogError, UnsafeValueError } from '../../../src/pipeline/contract/errors.js';
 import type { PartitionRef } from '../../../src/pipeline/contract/ports.js';
 import { useMoto } from '../../support/moto.js';
@@ -80,6 +80,16 @@ describe('AthenaCatalog against moto', () => {
     expect(await receivedQueries()).toEqual(
       expected.map((query) => ({ query, workgroup: WORKGROUP, database: DATABASE })),
     );
+  });
+
+  it('with partition projection, sets the projection on the table and registers no partition', async () => {
+    const catalog = new AthenaCatalog({ client, workgroup: WORKGROUP, database: DATABASE, pollDelaysMs: [0] });
+    const projected = { ...orders, partition: { ...orders.partition, projection: { from: '2024-01-01' } } };
+    await catalog.ensureTable(projected, TABLE_LOCATION);
+    await catalog.addPartitions(projected, [partition('2024-01-01'), partition('2024-01-02')]);
+    const expected = [createTableStatement(projected, TABLE_LOCATION, DATABASE), setTablePropertiesStatement(projected, TABLE_LOCATION, DATABASE)];
+    expect(expected[0]).toContain("'storage.location.template'='s3://lake-processed/tables/sales_orders/order_date=${order_date}/'");
+    expect(await receivedQueries()).toEqual(expected.map((query) => ({ query, workgroup: WORKGROUP, database: DATABASE })));
   });
 
   it('sends nothing for no partitions', async () => {

@@ -1,7 +1,8 @@
 import { runQuery, listTables } from '../../../src/adapters/local/duckdb-query.js';
 import { registerPartitions } from '../../../src/pipeline/run/ingest.js';
 import { processObject } from '../../../src/pipeline/run/run.js';
-import { landRaw, salesContract, tempLake } from '../../support/local.js';
+import { ingestObject } from '../../../src/pipeline/run/ingest.js';
+import { contractFrom, landRaw, salesContract, tempLake } from '../../support/local.js';
 
 const HEADER = 'order_id,customer_id,product,quantity,price,order_date,notes';
 
@@ -39,6 +40,87 @@ describe('DuckDbCatalog', () => {
         ['_ingested_at', 'TIMESTAMP'],
         ['order_date', 'DATE'],
       ]);
+    } finally {
+      await local.cleanup();
+    }
+  });
+
+  const daily = (layout: string) =>
+    contractFrom(`
+name: readings
+source: { prefix: readings/ }
+columns:
+  - { name: id, type: int, required: true }
+  - { name: taken_on, type: date, required: true }
+primary_key: [id]
+partition_by: { column: taken_on, layout: ${layout} }
+`);
+  const days = (count: number) =>
+    ['id,taken_on', ...Array.from({ length: count }, (_, i) => `${i + 1},${new Date(Date.UTC(2001, 0, 1 + i)).toISOString().slice(0, 10)}`)].join('\n');
+
+  it.each(['date', 'year_month_day'])(
+    'registers a run\'s %s partitions at once and reads them through one pattern over the root',
+    async (layout) => {
+      const local = await tempLake();
+      try {
+        const contract = daily(layout);
+        await landRaw(local, 'readings/a.csv', days(400));
+        const result = await ingestObject('readings/a.csv', { ...local, contracts: [contract] });
+        expect(result.status).toBe('processed');
+        const { rows } = await runQuery(local.catalog, 'SELECT count(*), count(DISTINCT taken_on), max(id) FROM readings');
+        expect(rows).toEqual([['400', '400', 400]]);
+        const registered = await runQuery(local.catalog, "SELECT count(*) FROM glueless_partitions WHERE table_name = 'readings'");
+        expect(registered.rows).toEqual([['400']]);
+        const view = await runQuery(local.catalog, "SELECT sql FROM duckdb_views() WHERE view_name = 'readings'");
+        const sql = String(view.rows[0]![0]);
+        expect(sql.match(/\.parquet/g)).toHaveLength(1);
+        expect(sql).not.toContain('union_by_name');
+        const oneDay = await runQuery(local.catalog, "SELECT id FROM readings WHERE taken_on = DATE '2001-02-01'");
+        expect(oneDay.rows).toEqual([[32]]);
+      } finally {
+        await local.cleanup();
+      }
+    },
+  );
+
+  it('keeps files in a partition nobody registered invisible, also when they appear after the view was made', async () => {
+    const local = await tempLake();
+    try {
+      const contract = daily('date');
+      await landRaw(local, 'readings/a.csv', days(3));
+      await ingestObject('readings/a.csv', { ...local, contracts: [contract] });
+      expect((await runQuery(local.catalog, 'SELECT count(*) FROM readings')).rows).toEqual([['3']]);
+      // Converted but never registered (as when a run dies between writing and registering).
+      await landRaw(local, 'readings/b.csv', 'id,taken_on\n10,2010-05-05\n11,2001-01-02\n');
+      await processObject('readings/b.csv', contract, local.lake);
+      expect((await runQuery(local.catalog, 'SELECT id FROM readings ORDER BY id')).rows).toEqual([[1], [2], [3], [11]]);
+      await registerPartitions(contract, await processObject('readings/b.csv', contract, local.lake), local);
+      expect((await runQuery(local.catalog, 'SELECT id FROM readings ORDER BY id')).rows).toEqual([[1], [2], [3], [10], [11]]);
+    } finally {
+      await local.cleanup();
+    }
+  });
+
+  it('rebuilds a view only when the lake changed', async () => {
+    const local = await tempLake();
+    try {
+      const contract = daily('date');
+      await landRaw(local, 'readings/a.csv', days(3));
+      await ingestObject('readings/a.csv', { ...local, contracts: [contract] });
+      expect((await runQuery(local.catalog, 'SELECT count(*) FROM readings')).rows).toEqual([['3']]);
+      // A view replaced behind the catalog's back survives queries while nothing changed…
+      await local.catalog.withConnection((c) => c.run('CREATE OR REPLACE VIEW readings AS SELECT 42 AS id'));
+      expect((await runQuery(local.catalog, 'SELECT * FROM readings')).rows).toEqual([[42]]);
+      // …and is made again once a new partition is registered.
+      await landRaw(local, 'readings/b.csv', 'id,taken_on\n10,2010-05-05\n');
+      await ingestObject('readings/b.csv', { ...local, contracts: [contract] });
+      expect((await runQuery(local.catalog, 'SELECT count(*) FROM readings')).rows).toEqual([['4']]);
+      // Every file gone (the only source re-sent with nothing valid in it): an empty table, not an error.
+      await landRaw(local, 'readings/a.csv', 'no,such,columns\n1,2,3\n');
+      await landRaw(local, 'readings/b.csv', 'no,such,columns\n1,2,3\n');
+      expect((await ingestObject('readings/a.csv', { ...local, contracts: [contract] })).status).toBe('rejected');
+      expect((await ingestObject('readings/b.csv', { ...local, contracts: [contract] })).status).toBe('rejected');
+      expect((await runQuery(local.catalog, 'SELECT count(*) FROM readings')).rows).toEqual([['0']]);
     } finally {
       await local.cleanup();
     }

@@ -1,5 +1,5 @@
 import { parseContract } from '../../../src/pipeline/schema/parse-contract.js';
-import { addPartitionStatements, createTableStatement } from '../../../src/pipeline/schema/ddl.js';
+import { addPartitionStatements, createTableStatement, setTablePropertiesStatement } from '../../../src/pipeline/schema/ddl.js';
 import { UnsafeValueError } from '../../../src/pipeline/contract/errors.js';
 import type { PartitionRef } from '../../../src/pipeline/contract/ports.js';
 
@@ -208,3 +208,40 @@ describe('addPartitionStatements', () => {
     expect(() => addPartitionStatements(orders, [partition])).toThrow(UnsafeValueError);
   });
 });
+
+describe('partition projection (partition_by.projection)', () => {
+  const projected = (yaml: string, projection: string) => parseContract(yaml.replace(/partition_by: \{ (.*) \}/, `partition_by: { $1, projection: ${projection} }`), 'p.yaml');
+
+  it('gives a date key a date range, a day interval and the location template', () => {
+    const ddl = createTableStatement(projected(ordersYaml, '{ from: 2020-01-01 }'), 's3://lake-processed/tables/sales_orders/', 'lake');
+    expect(ddl.slice(ddl.indexOf('TBLPROPERTIES'))).toBe(
+      [
+        "TBLPROPERTIES ('parquet.compression'='SNAPPY',",
+        "  'projection.enabled'='true',",
+        "  'projection.order_date.type'='date',",
+        "  'projection.order_date.format'='yyyy-MM-dd',",
+        "  'projection.order_date.range'='2020-01-01,NOW',",
+        "  'projection.order_date.interval'='1',",
+        "  'projection.order_date.interval.unit'='DAYS',",
+        "  'storage.location.template'='s3://lake-processed/tables/sales_orders/order_date=${order_date}/')",
+      ].join('\n'),
+    );
+  });
+
+  it('gives year/month/day keys integer ranges with two-digit months and days', () => {
+    const contract = projected(eventsYaml, '{ from: 2019-06-01, to: 2030-12-31 }');
+    expect(setTablePropertiesStatement(contract, 's3://lake-processed/tables/click_events/', 'lake')).toBe(
+      "ALTER TABLE `lake`.`click_events` SET TBLPROPERTIES ('parquet.compression'='SNAPPY', 'projection.enabled'='true', " +
+        "'projection.year.type'='integer', 'projection.year.range'='2019,2030', " +
+        "'projection.month.type'='integer', 'projection.month.range'='1,12', 'projection.month.digits'='2', " +
+        "'projection.day.type'='integer', 'projection.day.range'='1,31', 'projection.day.digits'='2', " +
+        "'storage.location.template'='s3://lake-processed/tables/click_events/year=${year}/month=${month}/day=${day}/')",
+    );
+  });
+
+  it('refuses a range that is not a date', () => {
+    expect(() => projected(ordersYaml, "{ from: \"2020'); DROP\" }")).toThrow(/partition_by.projection.from.*YYYY-MM-DD/);
+    expect(() => projected(ordersYaml, '{ from: 2020-01-01, to: tomorrow }')).toThrow(/partition_by.projection.to/);
+  });
+});
+

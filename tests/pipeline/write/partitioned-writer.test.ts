@@ -101,4 +101,39 @@ describe('PartitionedParquetWriter', () => {
       expect(Math.max(...rowGroups)).toBeLessThanOrEqual(401);
     }
   });
+
+  it('sends held bytes to their objects once they pass their bound, and not before', async () => {
+    const opened: string[] = [];
+    const counting = Object.create(store) as DirectoryObjectStore;
+    counting.openSink = (key: string) => (opened.push(key), store.openSink(key));
+    const run = async (maxPendingBytes: number | undefined) => {
+      opened.length = 0;
+      const writer = new PartitionedParquetWriter({
+        store: counting, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 200,
+        maxBufferedRows: 1_000_000, maxPendingBytes,
+      });
+      for (let i = 0; i < 4000; i++) await writer.add([BigInt(i), `note ${i}`, i % 4], `day=${i % 4}/`);
+      const openedEarly = opened.length;
+      const outputs = await writer.finish();
+      return { openedEarly, rows: outputs.reduce((sum, o) => sum + o.rows, 0) };
+    };
+    expect(await run(undefined)).toEqual({ openedEarly: 0, rows: 4000 });
+    const bounded = await run(4096);
+    expect(bounded.openedEarly).toBeGreaterThan(0);
+    expect(bounded.rows).toBe(4000);
+  });
+
+  it('completes thousands of small partitions, each file whole', async () => {
+    const writer = new PartitionedParquetWriter({
+      store, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 1000, maxBufferedRows: 1_000_000,
+    });
+    for (let i = 0; i < 4500; i++) await writer.add([BigInt(i), null, i % 1500], `day=${i % 1500}/`);
+    const outputs = await writer.finish();
+    expect(outputs).toHaveLength(1500);
+    expect(outputs.slice(0, 2).map((o) => o.partition)).toEqual(['day=0/', 'day=1/']);
+    for (const output of [outputs[0]!, outputs[1234]!, outputs[1499]!]) {
+      const day = Number(/day=(\d+)/.exec(output.partition)![1]);
+      expect((await readBack(output.key)).rows.map((r) => r.id)).toEqual([0, 1, 2].map((k) => BigInt(day + k * 1500)));
+    }
+  });
 });
