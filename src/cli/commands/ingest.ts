@@ -10,7 +10,6 @@ import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../adapters/local/failed
 import { failureRecordFor } from '../../pipeline/run/failed-events.js';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
-import { toSnakeCase } from '../../pipeline/contract/names.js';
 import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
 import { formatBytes, formatCount, formatDuration, plural } from '../format.js';
