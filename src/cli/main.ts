@@ -72,9 +72,20 @@ program
     examples(
       'glueless query "SELECT order_date, sum(total_amount) FROM sales_orders GROUP BY 1 ORDER BY 1"',
       'glueless query "SELECT * FROM sales_orders" --format csv > orders.csv',
+      'glueless query --athena "SELECT * FROM daily_revenue ORDER BY order_date"',
     ),
   )
-  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number }) => {
+  .option('--athena', 'run on Athena instead (workgroup, database, region: flags or ATHENA_WORKGROUP, GLUE_DATABASE, AWS_REGION)')
+  .option('--workgroup <name>', 'Athena workgroup (stack output AthenaWorkGroup)')
+  .option('--database <name>', 'Glue database (stack output GlueDatabase)')
+  .option('--region <region>', 'AWS region')
+  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number; athena?: boolean; workgroup?: string; database?: string; region?: string }) => {
+    if (options.athena) {
+      const { queryAthena } = await import('./commands/athena-query.js');
+      const format = options.format === 'jsonl' ? 'json' : options.format;
+      await queryAthena(sql, { ...options, format }, (text) => process.stdout.write(text), (line) => process.stderr.write(`${line}\n`));
+      return;
+    }
     const { queryCommand } = await import('./commands/query.js');
     const { local } = await openContext(globals());
     await queryCommand(local.catalog, sql, options);
@@ -163,6 +174,17 @@ program
   });
 
 program
+  .command('send')
+  .description('put the records of a JSON-lines file into a Kinesis Data Firehose delivery stream (PutRecordBatch, retried)')
+  .argument('<stream>', 'delivery stream name (stack output DeliveryStreamName)')
+  .argument('<file>', 'JSON-lines file: one object a line, or concatenated objects')
+  .addHelpText('after', examples('glueless send glueless-DeliveryStream-abc123 samples/clickstream_events.jsonl'))
+  .action(async (stream: string, file: string) => {
+    const { sendFile } = await import('./commands/send.js');
+    await sendFile(stream, file, print, { quiet: globals().quiet });
+  });
+
+program
   .command('demo')
   .description('a lake of its own (.lake-demo/): ingest samples/, answer the sql/ queries, summarize quarantine (npm start)')
   .option('--samples <dir>', 'sample CSV directory', 'samples')
@@ -171,7 +193,7 @@ program
   .action(async (options: { samples: string; sql: string }) => {
     const { runDemo, DEMO_LAKE_DIR } = await import('./commands/demo.js');
     // The demo's own lake: never GLUELESS_LAKE or .lake, where a user's data lives.
-    await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), ...options }, print);
+    await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), models: modelsDirectory(globals()), ...options }, print);
   });
 
 // ---------------------------------------------------------------- extraction from HTTP APIs (sources/*.yaml)
@@ -190,7 +212,7 @@ program
   .action(async (name: string, options: { date?: string; from?: string; to?: string; force?: boolean; baseUrl?: string; sources?: string }) => {
     const { runExtract } = await import('./commands/extract.js');
     const context = await openContext(globals());
-    const progress = process.stderr.isTTY
+    const progress = process.stderr.isTTY && !globals().quiet
       ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
       : undefined;
     await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
@@ -203,6 +225,42 @@ program
   .action(async (options: { sources?: string }) => {
     const { listSources } = await import('./commands/extract.js');
     print(await listSources({ sources: sourcesDirectory(options) }, await openContext(globals())));
+  });
+
+program
+  .command('backfill')
+  .description('on AWS: invoke the deployed ExtractFunction once per window from --from to --to, a few at a time')
+  .argument('<source>', 'source name (sources/<name>.yaml, as deployed)')
+  .requiredOption('--from <date>', 'first window')
+  .requiredOption('--to <date>', 'last window (inclusive)')
+  .requiredOption('--function <name>', 'the function (stack output ExtractFunctionName)')
+  .option('--concurrency <n>', 'invocations at the same time (mind the API\'s rate limit)', (v) => Math.max(1, Number.parseInt(v, 10) || 1), 2)
+  .option('--force', 'fetch windows that already landed again')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (name: string, options: { from: string; to: string; function: string; concurrency: number; force?: boolean; sources?: string }) => {
+    const { backfill } = await import('./commands/backfill.js');
+    const { loadContractDirectory } = await import('../adapters/local/contract-files.js');
+    const contracts = await loadContractDirectory(datasetsDirectory(globals()));
+    const progress = process.stderr.isTTY && !globals().quiet
+      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
+      : undefined;
+    await backfill(name, { ...options, sources: sourcesDirectory(options) }, { contracts }, print, progress);
+  });
+
+program
+  .command('dashboard')
+  .description('chart page over the local lake: health from lake_runs, the analysts\' charts from the gold models')
+  .option('--out <dir>', 'write index.html (data embedded) and the chart library here', 'site')
+  .option('--serve', 'serve the page on 127.0.0.1 instead, reading the lake on every request')
+  .option('--port <n>', 'port for --serve (0: any free one)', (v: string) => {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port number, 0-65535');
+    return Number(v);
+  }, 8484)
+  .action(async (options: { out: string; serve?: boolean; port: number }) => {
+    const lake = lakeDirectory(globals());
+    const { serveDashboard, writeDashboard } = await import('./commands/dashboard.js');
+    if (options.serve) await serveDashboard(lake, options.port, print);
+    else await writeDashboard(lake, options.out, print);
   });
 
 try {

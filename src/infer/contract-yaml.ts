@@ -1,4 +1,4 @@
-import { typeName } from '../pipeline/contract/column-type.js';
+import { contractTypeName, typeName } from '../pipeline/contract/column-type.js';
 import type { Dialect } from './sniff.js';
 import type { ColumnGuess, TableGuess } from './infer-types.js';
 
@@ -14,27 +14,32 @@ export interface ContractYamlOptions {
   /** The sampled file, for the comments. */
   fileName: string;
   dialect: Dialect;
+  /** `jsonl`: a JSON-lines file (no dialect; columns are paths into the records). */
+  format?: 'csv' | 'jsonl';
 }
 
 export function renderContractYaml(guess: TableGuess, options: ContractYamlOptions): string {
   const { dialect } = options;
   const count = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
   const sampled = guess.wholeFile ? `all ${count(guess.rowsSampled, 'data row')}` : `the first ${count(guess.rowsSampled, 'data row')}`;
+  const jsonl = options.format === 'jsonl';
   const lines = [
     `# Inferred by \`glueless infer\` from ${oneLine(options.fileName)}: ${sampled}.`,
-    `# Dialect: delimiter ${describeChar(dialect.delimiter)}, quote ${describeChar(dialect.quote)}, ${dialect.lineEnding.toUpperCase()} line endings${dialect.bom ? ', UTF-8 BOM' : ''}.`,
+    jsonl
+      ? '# JSON lines: nested objects are flattened to paths (source:), arrays and objects of changing shape are kept whole as json.'
+      : `# Dialect: delimiter ${describeChar(dialect.delimiter)}, quote ${describeChar(dialect.quote)}, ${dialect.lineEnding.toUpperCase()} line endings${dialect.bom ? ', UTF-8 BOM' : ''}.`,
     '# Types, required, primary_key and partition_by are guesses from the sample: review them before ingesting.',
   ];
-  if (guess.raggedRows > 0) {
+  if (jsonl && guess.raggedRows > 0) {
+    lines.push(`# ${count(guess.raggedRows, 'sampled record')} not a JSON object, not used; ingest quarantines such lines.`);
+  } else if (guess.raggedRows > 0) {
     lines.push(`# ${count(guess.raggedRows, 'sampled row')} had more or fewer fields than the header and were not used; ingest quarantines such rows.`);
   }
   lines.push(
     `name: ${options.name}`,
     'source:',
     `  prefix: ${/^[\w][\w./-]*\/$/.test(options.prefix) ? options.prefix : quote(options.prefix)}`,
-    '  format: csv',
-    `  delimiter: ${quote(dialect.delimiter)}`,
-    `  quote: ${quote(dialect.quote)}`,
+    ...(jsonl ? ['  format: jsonl'] : ['  format: csv', `  delimiter: ${quote(dialect.delimiter)}`, `  quote: ${quote(dialect.quote)}`]),
     'columns:',
     ...guess.columns.map((c) => `  - ${columnEntry(c)}  # ${columnComment(c)}`),
   );
@@ -48,13 +53,20 @@ export function renderContractYaml(guess: TableGuess, options: ContractYamlOptio
     `  column: ${guess.partition.column}`,
     `  layout: ${guess.partition.layout}`,
   );
+  lines.push(
+    'file:  # the quality gate: a file with more than 5% of its rows quarantined is rejected whole (kept in quarantine)',
+    `  max_error_ratio: ${DRAFT_MAX_ERROR_RATIO}`,
+  );
   return `${lines.join('\n')}\n`;
 }
+
+/** The medallion lake's gate: a file passes on at 95% good rows. */
+export const DRAFT_MAX_ERROR_RATIO = 0.05;
 
 function columnEntry(c: ColumnGuess): string {
   const fields = [`name: ${c.name}`];
   if (c.header !== c.name) fields.push(`source: ${quote(c.header)}`);
-  fields.push(`type: ${c.type.kind === 'decimal' ? quote(typeName(c.type)) : typeName(c.type)}`);
+  fields.push(`type: ${c.type.kind === 'decimal' ? quote(typeName(c.type)) : contractTypeName(c.type)}`);
   if (c.required) fields.push('required: true');
   if (c.format && c.format !== 'iso') fields.push(`format: ${quote(c.format)}`);
   if (c.trueValues) fields.push(`true_values: ${list(c.trueValues)}`);

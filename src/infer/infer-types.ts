@@ -213,7 +213,7 @@ function checkedHeader(fields: string[], fileName: string): string[] {
 }
 
 /** snake_case names, unique: `Cost Total $` → cost_total; a header with no letters or digits → column_<n>. */
-function columnNames(header: string[]): string[] {
+export function columnNames(header: string[]): string[] {
   const used = new Set<string>();
   return header.map((h, index) => {
     let base = toSnakeCase(h).slice(0, 200).replace(/_+$/, '');
@@ -225,7 +225,7 @@ function columnNames(header: string[]): string[] {
   });
 }
 
-function guessColumn(header: string, name: string, texts: string[]): ColumnGuess {
+export function guessColumn(header: string, name: string, texts: string[]): ColumnGuess {
   const values: string[] = [];
   const tokens = new Map<string, number>();
   let empty = 0;
@@ -396,7 +396,7 @@ const ID_NAME = /(^|_)(id|key|uuid|guid|number|num|no|nr)$/;
  * A key that is unique in the sample: one column, else the smallest pair, only among required text, integer and
  * (in a pair) date or time columns; names like *_id first, then the leftmost. None for a sample of fewer than 2 rows.
  */
-function guessPrimaryKey(columns: ColumnGuess[], rows: string[][]): string[] {
+export function guessPrimaryKey(columns: ColumnGuess[], rows: string[][]): string[] {
   if (rows.length < 2) return [];
   const eligible = columns.map((c, index) => ({ c, index })).filter(({ c }) => c.required && KEY_KINDS.has(c.type.kind));
   const keys = new Map<number, string[]>();
@@ -426,7 +426,7 @@ function guessPrimaryKey(columns: ColumnGuess[], rows: string[][]): string[] {
 }
 
 /** The first required date column (daily), else a required timestamp (year/month/day), else the day of ingestion. */
-function guessPartition(columns: ColumnGuess[], rows: string[][]): PartitionGuess {
+export function guessPartition(columns: ColumnGuess[], rows: string[][]): PartitionGuess {
   const date = columns.findIndex((c) => c.required && c.type.kind === 'date');
   if (date >= 0) {
     const column = columns[date]!;

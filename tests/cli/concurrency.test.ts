@@ -29,13 +29,13 @@ describe('glueless commands at the same time on one lake', () => {
   it('four ingests of different files started together all succeed, queries meanwhile too, and every row is counted once', async () => {
     const files = await Promise.all([0, 1, 2, 3].map(variant));
     const runs = [
-      ...files.map((file) => spawnGlueless(['--lake', lake, 'ingest', file])),
+      ...files.map((file) => spawnGlueless(['--lake', lake, 'ingest', file, '--dataset', 'sales_orders'])),
       ...[0, 1].map(() => spawnGlueless(['--lake', lake, 'query', 'SELECT 1 AS one', '--format', 'csv'])),
       spawnGlueless(['--lake', lake, 'tables']),
     ];
     const results = await Promise.all(runs);
     for (const result of results) expect(result).toMatchObject({ code: 0 });
-    for (const result of results.slice(0, 4)) expect(result.stdout).toMatch(/3000 rows read, 2997 written, 3 quarantined/);
+    for (const result of results.slice(0, 4)) expect(result.stdout).toMatch(/3,000 rows read, 2,997 written, 3 quarantined/);
 
     const counted = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, count(DISTINCT order_id) AS ids FROM sales_orders', '--format', 'csv']);
     expect(counted).toMatchObject({ code: 0, stdout: `n,ids\n${4 * 2997},${4 * 2997}\n` });

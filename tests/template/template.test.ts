@@ -4,7 +4,7 @@
  * each check would notice.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 
@@ -161,6 +161,11 @@ function bucketsWithoutAbortIncompleteUploads(template: Template): string[] {
 function functionsWithoutFailureHandling(template: Template): string[] {
   return resourcesOfType(template, 'AWS::Serverless::Function')
     .filter(([, props]) => {
+      // A function fed by SQS alone is polled, not invoked asynchronously: its queue's redrive policy is its failure path.
+      const events = Object.values<Props>(props.Events ?? {});
+      if (events.length > 0 && events.every((e) => e.Type === 'SQS')) {
+        return !events.every((e) => template.Resources[e.Properties?.Queue?.['Fn::GetAtt']?.[0]]?.Properties?.RedrivePolicy?.deadLetterTargetArn);
+      }
       const config = props.EventInvokeConfig;
       return config?.MaximumRetryAttempts === undefined || !config.DestinationConfig?.OnFailure?.Destination;
     })
@@ -299,6 +304,17 @@ describe('template.yaml', () => {
   it('keeps Athena results out of the table buckets', () => {
     expect(athenaResultsInTableBucket(template)).toEqual([]);
   });
+  it('feeds the refresh function from a FIFO queue (a group per model) that dead-letters, and lets the transform queue', () => {
+    const { ModelRefreshQueue, ModelRefreshDeadLetterQueue, RefreshFunction, TransformFunction } = template.Resources;
+    expect(ModelRefreshQueue.Properties!.FifoQueue).toBe(true);
+    expect(ModelRefreshDeadLetterQueue.Properties!.FifoQueue).toBe(true);
+    expect(ModelRefreshQueue.Properties!.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['ModelRefreshDeadLetterQueue', 'Arn'] });
+    expect(ModelRefreshQueue.Properties!.VisibilityTimeout).toBeGreaterThan(RefreshFunction.Properties!.Timeout);
+    expect(RefreshFunction.Properties!.Events.ModelRefreshQueued).toMatchObject({ Type: 'SQS', Properties: { BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] } });
+    expect(TransformFunction.Properties!.Environment.Variables.MODEL_REFRESH_QUEUE_URL).toEqual({ Ref: 'ModelRefreshQueue' });
+    const sends = iamStatements(template).filter(({ statement }) => asArray(statement.Action).includes('sqs:SendMessage'));
+    expect(sends.map(({ where }) => where).sort()).toEqual(expect.arrayContaining(['RefreshFunction', 'TransformFunction']));
+  });
 });
 
 // ---------------------------------------------------------------- the checks catch regressions
@@ -355,6 +371,196 @@ describe('template checks catch regressions', () => {
       'Fn::Sub': 's3://${ProcessedBucket}/athena/',
     };
     expect(athenaResultsInTableBucket(template)).toEqual(['AthenaWorkGroup']);
+  });
+});
+
+// ---------------------------------------------------------------- operations: alarms and dashboard
+
+/** Alarms (metric and composite) that would change state without telling anyone: no action on an SNS topic of the stack. */
+function alarmsWithoutAction(template: Template): string[] {
+  const topics = resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id);
+  return [...resourcesOfType(template, 'AWS::CloudWatch::Alarm'), ...resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm')]
+    .filter(([, props]) => {
+      const actions = asArray<Props>(props.AlarmActions);
+      return props.ActionsEnabled === false || actions.length === 0 || !actions.every((action) => topics.includes(action?.Ref));
+    })
+    .map(([id]) => id);
+}
+
+/** A metric as an alarm names it: `MetricName` + `Dimensions`, or each `MetricStat` of a metric-math alarm. */
+function alarmMetrics(props: Props): Array<{ namespace: unknown; name: string; dimensions: Record<string, unknown> }> {
+  const dims = (list: unknown) => Object.fromEntries(asArray<Props>(list as Props[]).map((d) => [d.Name, d.Value]));
+  if (props.MetricName) return [{ namespace: props.Namespace, name: props.MetricName, dimensions: dims(props.Dimensions) }];
+  return asArray<Props>(props.Metrics)
+    .filter((m) => m.MetricStat)
+    .map((m) => ({ namespace: m.MetricStat.Metric.Namespace, name: m.MetricStat.Metric.MetricName, dimensions: dims(m.MetricStat.Metric.Dimensions) }));
+}
+
+/** The logical id a `FunctionName` / `QueueName` dimension refers to: `!Ref X` or `!GetAtt X.QueueName`. */
+function dimensionTarget(value: unknown): string | undefined {
+  const v = value as Props | undefined;
+  return typeof v?.Ref === 'string' ? v.Ref : Array.isArray(v?.['Fn::GetAtt']) ? v['Fn::GetAtt'][0] : undefined;
+}
+
+/** Functions missing an alarm on their Errors, Throttles or Duration (AWS/Lambda, dimension FunctionName). */
+function functionsWithoutAlarms(template: Template): string[] {
+  const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .flatMap(([, props]) => alarmMetrics(props))
+    .filter((metric) => metric.namespace === 'AWS/Lambda')
+    .map((metric) => `${dimensionTarget(metric.dimensions.FunctionName)} ${metric.name}`);
+  const functions = [...resourcesOfType(template, 'AWS::Serverless::Function'), ...resourcesOfType(template, 'AWS::Lambda::Function')];
+  return functions.flatMap(([id]) => ['Errors', 'Throttles', 'Duration'].filter((name) => !watched.includes(`${id} ${name}`)).map((name) => `${id} ${name}`));
+}
+
+/** Queues that hold failures (a function's OnFailure destination, a redrive policy's dead-letter target) without a depth alarm. */
+function failureQueuesWithoutAlarms(template: Template): string[] {
+  const failureQueues = new Set<string>();
+  for (const [, props] of resourcesOfType(template, 'AWS::Serverless::Function')) {
+    const target = dimensionTarget(props.EventInvokeConfig?.DestinationConfig?.OnFailure?.Destination);
+    if (target) failureQueues.add(target);
+  }
+  for (const [, props] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+    const target = dimensionTarget(props.RedrivePolicy?.deadLetterTargetArn);
+    if (target) failureQueues.add(target);
+  }
+  const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .flatMap(([, props]) => alarmMetrics(props))
+    .filter((metric) => metric.namespace === 'AWS/SQS' && metric.name === 'ApproximateNumberOfMessagesVisible')
+    .map((metric) => dimensionTarget(metric.dimensions.QueueName));
+  return [...failureQueues].filter((queue) => !watched.includes(queue));
+}
+
+/** Datasets (datasets/*.yaml) without an alarm on their quarantined rows. */
+function datasetsWithoutQuarantineAlarm(template: Template, datasets: string[]): string[] {
+  const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .flatMap(([, props]) => alarmMetrics(props))
+    .filter((metric) => metric.name === 'RowsQuarantined')
+    .map((metric) => metric.dimensions.dataset);
+  return datasets.filter((dataset) => !watched.includes(dataset));
+}
+
+/** The dashboard body with `${…}` substitutions filled in (the namespace as its default), parsed. */
+function dashboardBody(template: Template, id = 'OperationsDashboard'): Props {
+  const body = template.Resources[id]!.Properties!.DashboardBody['Fn::Sub'] as string;
+  const namespace = template.Parameters.MetricsNamespace.Default as string;
+  return JSON.parse(body.replace(/\$\{MetricsNamespace\}/g, namespace).replace(/\$\{([^}]+)\}/g, (_, name: string) => (/^\w+$/.test(name) && template.Parameters[name]?.Type === 'Number' ? '1' : name)));
+}
+
+/** Metric names in our namespace that the dashboard charts: `[namespace, name, …]` rows and SEARCH expressions. */
+function dashboardMetricNames(body: Props, namespace: string): string[] {
+  const names: string[] = [];
+  for (const widget of asArray<Props>(body.widgets)) {
+    for (const row of asArray<unknown[]>(widget.properties?.metrics)) {
+      if (row[0] === namespace) names.push(String(row[1]));
+      for (const part of row) {
+        const expression = (part as Props | undefined)?.expression as string | undefined;
+        if (expression?.includes(namespace)) names.push(...[...expression.matchAll(/MetricName="(\w+)"/g)].map((m) => m[1]!));
+      }
+    }
+  }
+  return names;
+}
+
+/** Metric names the handlers publish: the quoted names in each `addMetric(…)`'s first argument. */
+function publishedMetricNames(): Set<string> {
+  const handlers = fileURLToPath(new URL('../../src/handlers/', import.meta.url));
+  const names = new Set<string>();
+  for (const file of readdirSync(handlers).filter((f) => f.endsWith('.ts'))) {
+    for (const call of readFileSync(`${handlers}${file}`, 'utf8').matchAll(/addMetric\(([^,]+),/g)) {
+      for (const quoted of call[1]!.matchAll(/'(\w+)'/g)) names.add(quoted[1]!);
+    }
+  }
+  return names;
+}
+
+/** Charted by name before a function publishes them; empty while every charted metric has its publisher. */
+const PENDING_METRICS: string[] = [];
+
+const contractNames = (): string[] => {
+  const dir = fileURLToPath(new URL('../../datasets/', import.meta.url));
+  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => (parse(readFileSync(`${dir}${f}`, 'utf8')) as { name: string }).name);
+};
+
+describe('operations: alarms and dashboard', () => {
+  const template = loadTemplate();
+  const namespace = template.Parameters.MetricsNamespace.Default as string;
+
+  it('gives every alarm an action on the alarm topic', () => {
+    expect(resourcesOfType(template, 'AWS::CloudWatch::Alarm').length).toBeGreaterThanOrEqual(8);
+    expect(alarmsWithoutAction(template)).toEqual([]);
+  });
+
+  it('catches an alarm without an action, or with its actions disabled', () => {
+    const broken = loadTemplate();
+    delete broken.Resources.TransformErrorsAlarm!.Properties!.AlarmActions;
+    broken.Resources.FailedEventsAlarm!.Properties!.ActionsEnabled = false;
+    broken.Resources.TransformThrottlesAlarm!.Properties!.AlarmActions = [{ Ref: 'NoSuchTopic' }];
+    expect(alarmsWithoutAction(broken).sort()).toEqual(['FailedEventsAlarm', 'TransformErrorsAlarm', 'TransformThrottlesAlarm']);
+  });
+
+  it('alarms on the errors, throttles and duration of every function, and on every failure queue', () => {
+    expect(functionsWithoutAlarms(template)).toEqual([]);
+    expect(failureQueuesWithoutAlarms(template)).toEqual([]);
+  });
+
+  it('measures each duration alarm against the timeout of its own function', () => {
+    const mismatched = resourcesOfType(template, 'AWS::CloudWatch::Alarm').flatMap(([id, props]) => {
+      const duration = alarmMetrics(props).find((m) => m.namespace === 'AWS/Lambda' && m.name === 'Duration');
+      if (!duration) return [];
+      const fn = template.Resources[dimensionTarget(duration.dimensions.FunctionName)!]!.Properties!;
+      const timeout = typeof fn.Timeout === 'object' ? `\${${fn.Timeout.Ref}}` : String(fn.Timeout);
+      const expression = asArray<Props>(props.Metrics).map((m) => m.Expression?.['Fn::Sub'] ?? m.Expression).find(Boolean) as string;
+      return expression.includes(`(${timeout} * 1000)`) ? [] : [`${id}: ${expression} vs Timeout ${timeout}`];
+    });
+    expect(mismatched).toEqual([]);
+  });
+
+  it('catches a function or failure queue nobody watches', () => {
+    const broken = loadTemplate();
+    delete broken.Resources.TransformThrottlesAlarm;
+    delete broken.Resources.FailedEventsAlarm;
+    expect(functionsWithoutAlarms(broken)).toEqual(['TransformFunction Throttles']);
+    expect(failureQueuesWithoutAlarms(broken)).toEqual(['FailedEventsQueue']);
+  });
+
+  it('subscribes the alarm email only when one is given', () => {
+    expect(template.Resources.AlarmEmailSubscription).toMatchObject({ Condition: 'HasAlarmEmail', Properties: { Endpoint: { Ref: 'AlarmEmail' } } });
+    expect(template.Parameters.AlarmEmail.Default).toBe('');
+  });
+
+  it('watches the quarantine ratio of every dataset contract', () => {
+    expect(datasetsWithoutQuarantineAlarm(template, contractNames())).toEqual([]);
+    expect(datasetsWithoutQuarantineAlarm(template, ['clickstream'])).toEqual(['clickstream']);
+  });
+
+  it('alarms on our metrics with the dimensions the transform publishes them with', () => {
+    const ours = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+      .flatMap(([id, props]) => alarmMetrics(props).map((metric) => ({ id, ...metric })))
+      .filter((metric) => (metric.namespace as Props | undefined)?.Ref === 'MetricsNamespace');
+    expect(ours.length).toBeGreaterThan(0);
+    const published = publishedMetricNames();
+    for (const metric of ours) {
+      expect({ id: metric.id, name: metric.name, published: published.has(metric.name) }).toEqual({ id: metric.id, name: metric.name, published: true });
+      // Powertools adds `service`; publishRunMetrics adds `dataset`. A different set is a different metric to CloudWatch.
+      expect(Object.keys(metric.dimensions).sort()).toEqual(['dataset', 'service']);
+      expect(metric.dimensions.service).toBe('glueless');
+    }
+  });
+
+  it('charts only metrics the handlers publish, besides the named pending ones', () => {
+    const body = dashboardBody(template);
+    const charted = dashboardMetricNames(body, namespace);
+    expect(charted).toEqual(expect.arrayContaining(['FilesProcessed', 'FilesRejected', 'FilesFailed', 'RowsWritten', 'RowsQuarantined']));
+    const published = publishedMetricNames();
+    expect(charted.filter((name) => !published.has(name) && !PENDING_METRICS.includes(name))).toEqual([]);
+  });
+
+  it('catches a dashboard metric nobody publishes', () => {
+    const broken = loadTemplate();
+    const props = broken.Resources.OperationsDashboard!.Properties!;
+    props.DashboardBody['Fn::Sub'] = (props.DashboardBody['Fn::Sub'] as string).replace('MetricName=\\"RowsWritten\\"', 'MetricName=\\"RowsWriten\\"');
+    const published = publishedMetricNames();
+    expect(dashboardMetricNames(dashboardBody(broken), namespace).filter((n) => !published.has(n) && !PENDING_METRICS.includes(n))).toEqual(['RowsWriten']);
   });
 });
 

@@ -3,15 +3,17 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { renderContractYaml } from '../../infer/contract-yaml.js';
 import { inferTable } from '../../infer/infer-types.js';
-import { SNIFF_BYTES, sniffDialect } from '../../infer/sniff.js';
+import { inferJsonLinesTable } from '../../infer/infer-jsonl.js';
+import { SNIFF_BYTES, sniffDialect, type Dialect } from '../../infer/sniff.js';
 import { parseContract } from '../../pipeline/schema/parse-contract.js';
 import { DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES, decompressed, isGzip } from '../../pipeline/read/decompress.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 import { isIdentifier, toSnakeCase } from '../../pipeline/contract/names.js';
 
 /**
- * `glueless infer <file.csv>`: the crawler's job done once and reviewably. Sniffs the dialect from the first 64 KiB,
- * infers types from a sample of rows, and returns a contract YAML that `ingest` accepts unchanged.
+ * `glueless infer <file.csv|file.jsonl>`: the crawler's job done once and reviewably. Sniffs the dialect from the first
+ * 64 KiB (a file that starts with `{` is JSON lines), infers types from a sample of rows, and returns a contract YAML
+ * that `ingest` accepts unchanged.
  */
 
 export interface InferCommandOptions {
@@ -33,7 +35,16 @@ export async function inferContract(file: string, options: InferCommandOptions =
     throw new GluelessError(`--sample-rows must be a positive whole number, got ${options.sampleRows}`);
   }
 
-  const dialect = sniffDialect(...(await readHead(file)));
+  const head = await readHead(file);
+  if (/^\s*\{/.test(head[0])) {
+    // JSON lines: the first thing in the file is an object.
+    const guess = await inferJsonLinesTable(uncompressed(file), { fileName: file, sampleRows: options.sampleRows });
+    const dialect: Dialect = { delimiter: ',', quote: '"', lineEnding: 'lf', bom: false, hasHeader: true };
+    const yaml = renderContractYaml(guess, { name, prefix, fileName: path.basename(file), dialect, format: 'jsonl' });
+    parseContract(yaml, `${name}.yaml (inferred)`);
+    return yaml;
+  }
+  const dialect = sniffDialect(...head);
   const guess = await inferTable(uncompressed(file), { fileName: file, dialect, sampleRows: options.sampleRows });
   if (!dialect.hasHeader) {
     throw new GluelessError(`${file}: the first row looks like data, not a header; glueless needs a header row naming the columns`);

@@ -18,6 +18,8 @@ export interface DatasetContract {
   columns: ColumnContract[];
   derived: DerivedColumn[];
   primaryKey: string[];
+  /** `table`: a key the table already holds from another source file is quarantined too (default: within the file). */
+  primaryKeyScope?: 'table';
   partition: PartitionSpec;
   file: FileRules;
   rowGroupSize: number;

@@ -25,7 +25,7 @@ import type { OpenRecordReader, SourceRecord } from './record-reader.js';
 export const MAX_DEPTH = 512;
 
 /** A JSON number as it was written. */
-class NumberText {
+export class NumberText {
   constructor(readonly text: string) {}
 }
 
@@ -342,14 +342,9 @@ class FieldMapper {
     return { line: framed.line, fields, text: framed.text };
   }
 
-  /** A value as the caster reads it: strings as they are, numbers as written, nested values as JSON; null is ''. */
   private text(value: unknown, index: number): string {
     if (value === null || value === undefined) return '';
-    if (this.json[index]) return jsonText(value);
-    if (typeof value === 'string') return value;
-    if (value instanceof NumberText) return value.text;
-    if (typeof value === 'boolean') return value ? 'true' : 'false';
-    return jsonText(value);
+    return this.json[index] ? jsonText(value) : fieldText(value);
   }
 
   warnings(): string[] {
@@ -358,6 +353,15 @@ class FieldMapper {
     const more = this.ignored.size > names.length ? ` and ${this.ignored.size - names.length} more` : '';
     return [`ignored field${this.ignored.size > 1 ? 's' : ''} not in the contract: ${names.join(', ')}${more}`];
   }
+}
+
+/** A value as the caster reads it: strings as they are, numbers as written, nested values as JSON; null is ''. */
+export function fieldText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (value instanceof NumberText) return value.text;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return jsonText(value);
 }
 
 function walk(value: unknown, steps: Step[]): unknown {

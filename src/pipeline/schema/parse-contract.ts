@@ -94,6 +94,7 @@ const contractSchema = z
       .array(z.strictObject({ name: identifier, type: columnType, expr: z.string().min(1), statistics: z.boolean().optional() }))
       .default([]),
     primary_key: z.array(identifier).default([]),
+    primary_key_scope: z.enum(['file', 'table']).default('file'),
     partition_by: z.strictObject({
       column: identifier,
       layout: z.enum(['date', 'year_month_day_hour', 'year_month_day', 'year_month', 'year']).default('date'),
@@ -167,6 +168,13 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
   raw.primary_key.forEach((key, index) => {
     if (!raw.columns.some((c) => c.name === key)) fail(`primary_key[${index}]`, `"${key}" is not a declared column`);
   });
+  if (raw.primary_key_scope === 'table') {
+    if (raw.primary_key.length === 0) fail('primary_key_scope', 'table needs a primary_key');
+    const kinds = raw.primary_key.map((key) => typesByName.get(key)?.kind);
+    if (kinds.some((kind) => kind !== 'string' && kind !== 'int' && kind !== 'bigint' && kind !== 'date' && kind !== 'timestamp')) {
+      fail('primary_key_scope', 'table works on string, int, bigint, date and timestamp keys');
+    }
+  }
   const arrival = raw.partition_by.column === INGEST_DATE || raw.partition_by.column === INGEST_TIME;
   const byIngestDate = arrival && !typesByName.has(raw.partition_by.column);
   if (byIngestDate && raw.partition_by.column === INGEST_TIME && raw.partition_by.layout === 'date') {
@@ -268,6 +276,7 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     columns,
     derived,
     primaryKey: raw.primary_key,
+    ...(raw.primary_key_scope === 'table' ? { primaryKeyScope: 'table' as const } : {}),
     partition: {
       column: raw.partition_by.column,
       layout: raw.partition_by.layout,
