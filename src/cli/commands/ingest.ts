@@ -24,8 +24,8 @@ export async function ingestFiles(
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean } = {},
 ): Promise<RunManifest[]> {
-  const contracts = files.map((file) => pickContract(context.contracts, datasetName, file));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
+  const contracts = files.map((file) => pickContract(context.contracts, datasetName, file));
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
   let next = 0;
