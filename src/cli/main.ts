@@ -72,9 +72,20 @@ program
     examples(
       'glueless query "SELECT order_date, sum(total_amount) FROM sales_orders GROUP BY 1 ORDER BY 1"',
       'glueless query "SELECT * FROM sales_orders" --format csv > orders.csv',
+      'glueless query --athena "SELECT * FROM daily_revenue ORDER BY order_date"',
     ),
   )
-  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number }) => {
+  .option('--athena', 'run on Athena instead (workgroup, database, region: flags or ATHENA_WORKGROUP, GLUE_DATABASE, AWS_REGION)')
+  .option('--workgroup <name>', 'Athena workgroup (stack output AthenaWorkGroup)')
+  .option('--database <name>', 'Glue database (stack output GlueDatabase)')
+  .option('--region <region>', 'AWS region')
+  .action(async (sql: string, options: { format: 'table' | 'csv' | 'json' | 'jsonl'; maxRows: number; athena?: boolean; workgroup?: string; database?: string; region?: string }) => {
+    if (options.athena) {
+      const { queryAthena } = await import('./commands/athena-query.js');
+      const format = options.format === 'jsonl' ? 'json' : options.format;
+      await queryAthena(sql, { ...options, format }, (text) => process.stdout.write(text), (line) => process.stderr.write(`${line}\n`));
+      return;
+    }
     const { queryCommand } = await import('./commands/query.js');
     const { local } = await openContext(globals());
     await queryCommand(local.catalog, sql, options);
@@ -182,7 +193,7 @@ program
   .action(async (options: { samples: string; sql: string }) => {
     const { runDemo, DEMO_LAKE_DIR } = await import('./commands/demo.js');
     // The demo's own lake: never GLUELESS_LAKE or .lake, where a user's data lives.
-    await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), ...options }, print);
+    await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), models: modelsDirectory(globals()), ...options }, print);
   });
 
 // ---------------------------------------------------------------- extraction from HTTP APIs (sources/*.yaml)
@@ -201,7 +212,7 @@ program
   .action(async (name: string, options: { date?: string; from?: string; to?: string; force?: boolean; baseUrl?: string; sources?: string }) => {
     const { runExtract } = await import('./commands/extract.js');
     const context = await openContext(globals());
-    const progress = process.stderr.isTTY
+    const progress = process.stderr.isTTY && !globals().quiet
       ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
       : undefined;
     await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
@@ -214,6 +225,26 @@ program
   .action(async (options: { sources?: string }) => {
     const { listSources } = await import('./commands/extract.js');
     print(await listSources({ sources: sourcesDirectory(options) }, await openContext(globals())));
+  });
+
+program
+  .command('backfill')
+  .description('on AWS: invoke the deployed ExtractFunction once per window from --from to --to, a few at a time')
+  .argument('<source>', 'source name (sources/<name>.yaml, as deployed)')
+  .requiredOption('--from <date>', 'first window')
+  .requiredOption('--to <date>', 'last window (inclusive)')
+  .requiredOption('--function <name>', 'the function (stack output ExtractFunctionName)')
+  .option('--concurrency <n>', 'invocations at the same time (mind the API\'s rate limit)', (v) => Math.max(1, Number.parseInt(v, 10) || 1), 2)
+  .option('--force', 'fetch windows that already landed again')
+  .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
+  .action(async (name: string, options: { from: string; to: string; function: string; concurrency: number; force?: boolean; sources?: string }) => {
+    const { backfill } = await import('./commands/backfill.js');
+    const { loadContractDirectory } = await import('../adapters/local/contract-files.js');
+    const contracts = await loadContractDirectory(datasetsDirectory(globals()));
+    const progress = process.stderr.isTTY && !globals().quiet
+      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
+      : undefined;
+    await backfill(name, { ...options, sources: sourcesDirectory(options) }, { contracts }, print, progress);
   });
 
 program

@@ -342,6 +342,174 @@ export const bundledContracts: DatasetContract[] = [
     "file": {
       "requiredHeaders": [],
       "minRows": 0,
+      "maxErrorRatio": 0.05,
+      "extraColumns": "ignore"
+    },
+    "rowGroupSize": 20000
+  },
+  {
+    "name": "stock_daily",
+    "description": "Daily OHLCV bars per ticker (Polygon.io, adjusted), one row per ticker and trading day.",
+    "prefix": "stock/daily/",
+    "format": "jsonl",
+    "csv": {
+      "delimiter": ",",
+      "quote": "\"",
+      "nullTokens": [],
+      "maxRecordChars": 16777216,
+      "maxUncompressedBytes": 5368709120,
+      "maxCompressionRatio": 200
+    },
+    "columns": [
+      {
+        "name": "ticker",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "trade_date",
+        "source": "t",
+        "type": {
+          "kind": "date"
+        },
+        "required": true,
+        "parse": {
+          "format": "epoch_ms",
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "open",
+        "source": "o",
+        "type": {
+          "kind": "double"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "high",
+        "source": "h",
+        "type": {
+          "kind": "double"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "low",
+        "source": "l",
+        "type": {
+          "kind": "double"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "close",
+        "source": "c",
+        "type": {
+          "kind": "double"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "volume",
+        "source": "v",
+        "type": {
+          "kind": "double"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "0"
+        }
+      },
+      {
+        "name": "vwap",
+        "source": "vw",
+        "type": {
+          "kind": "double"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "trades",
+        "source": "n",
+        "type": {
+          "kind": "bigint"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "0"
+        }
+      },
+      {
+        "name": "bar_start",
+        "source": "t",
+        "type": {
+          "kind": "timestamp"
+        },
+        "required": true,
+        "parse": {
+          "format": "epoch_ms",
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      }
+    ],
+    "derived": [],
+    "primaryKey": [
+      "ticker",
+      "trade_date"
+    ],
+    "partition": {
+      "column": "trade_date",
+      "layout": "year_month",
+      "byIngestDate": false
+    },
+    "file": {
+      "requiredHeaders": [],
+      "minRows": 0,
       "maxErrorRatio": 1,
       "extraColumns": "ignore"
     },
@@ -802,6 +970,149 @@ export const bundledContracts: DatasetContract[] = [
     "partition": {
       "column": "count_date",
       "layout": "date",
+      "byIngestDate": false
+    },
+    "file": {
+      "requiredHeaders": [],
+      "minRows": 0,
+      "maxErrorRatio": 1,
+      "extraColumns": "ignore"
+    },
+    "rowGroupSize": 20000
+  },
+  {
+    "name": "weather_daily",
+    "description": "Daily weather per place (Open-Meteo archive), one row per place and day.",
+    "prefix": "weather/daily/",
+    "format": "jsonl",
+    "csv": {
+      "delimiter": ",",
+      "quote": "\"",
+      "nullTokens": [],
+      "maxRecordChars": 16777216,
+      "maxUncompressedBytes": 5368709120,
+      "maxCompressionRatio": 200
+    },
+    "columns": [
+      {
+        "name": "place",
+        "type": {
+          "kind": "string"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "latitude",
+        "type": {
+          "kind": "double"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "-90",
+          "max": "90"
+        }
+      },
+      {
+        "name": "longitude",
+        "type": {
+          "kind": "double"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "-180",
+          "max": "180"
+        }
+      },
+      {
+        "name": "observed_date",
+        "source": "time",
+        "type": {
+          "kind": "date"
+        },
+        "required": true,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "temperature_max",
+        "source": "temperature_2m_max",
+        "type": {
+          "kind": "double"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "temperature_min",
+        "source": "temperature_2m_min",
+        "type": {
+          "kind": "double"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {}
+      },
+      {
+        "name": "precipitation_sum",
+        "type": {
+          "kind": "double"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "0"
+        }
+      },
+      {
+        "name": "wind_speed_max",
+        "source": "wind_speed_10m_max",
+        "type": {
+          "kind": "double"
+        },
+        "required": false,
+        "parse": {
+          "nullTokens": [],
+          "trim": false
+        },
+        "rules": {
+          "min": "0"
+        }
+      }
+    ],
+    "derived": [],
+    "primaryKey": [
+      "place",
+      "observed_date"
+    ],
+    "partition": {
+      "column": "observed_date",
+      "layout": "year_month",
       "byIngestDate": false
     },
     "file": {

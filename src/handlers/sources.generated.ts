@@ -3,6 +3,90 @@ import type { SourceDefinition } from '../extract/source.js';
 
 export const bundledSources: SourceDefinition[] = [
   {
+    "name": "stock_daily",
+    "description": "Polygon.io daily bars, one JSON-lines object per ticker and month.",
+    "file": "sources/stock_daily.yaml",
+    "request": {
+      "url": "https://api.polygon.io/v2/aggs/ticker/{ticker}/range/1/day/{start}/{end}",
+      "query": {
+        "adjusted": "true",
+        "sort": "asc",
+        "limit": "50000"
+      },
+      "headers": {},
+      "items": [
+        {
+          "ticker": "NVDA"
+        },
+        {
+          "ticker": "AAPL"
+        },
+        {
+          "ticker": "MSFT"
+        },
+        {
+          "ticker": "AMZN"
+        }
+      ],
+      "timeoutMs": 30000,
+      "concurrency": 1,
+      "retry": {
+        "maxAttempts": 5,
+        "baseDelayMs": 12000,
+        "maxDelayMs": 60000
+      }
+    },
+    "secret": {
+      "env": "POLYGON_API_KEY",
+      "ssmParameter": "/glueless/polygon/api-key"
+    },
+    "auth": {
+      "type": "query",
+      "name": "apiKey"
+    },
+    "window": {
+      "unit": "month",
+      "timezone": "America/New_York",
+      "format": "date",
+      "schedule": "cron(30 18 ? * MON-FRI *)",
+      "scheduleTimezone": "America/New_York",
+      "lag": 0,
+      "lookback": 2,
+      "delayMs": 86400000,
+      "requestSpan": 24,
+      "recordTime": {
+        "field": "t",
+        "format": "epoch_ms"
+      }
+    },
+    "pagination": {
+      "type": "next_url",
+      "path": "next_url"
+    },
+    "response": {
+      "records": {
+        "type": "rows",
+        "path": "results",
+        "absentIsEmpty": true
+      },
+      "errors": [
+        {
+          "path": "status",
+          "equals": "ERROR",
+          "reason": "error"
+        }
+      ],
+      "addFields": [
+        "ticker"
+      ]
+    },
+    "target": {
+      "dataset": "stock_daily",
+      "key": "year={yyyy}/month={MM}/stock_daily_{ticker}_{window}.jsonl.gz",
+      "format": "jsonl"
+    }
+  },
+  {
     "name": "traffic_hourly",
     "description": "TfNSW hourly traffic counts for a list of permanent stations, one CSV per station and month.",
     "file": "sources/traffic_hourly.yaml",
@@ -49,6 +133,7 @@ export const bundledSources: SourceDefinition[] = [
       "scheduleTimezone": "Australia/Sydney",
       "lag": 1,
       "lookback": 2,
+      "delayMs": 0,
       "requestSpan": 1
     },
     "pagination": {
@@ -65,6 +150,94 @@ export const bundledSources: SourceDefinition[] = [
       "dataset": "traffic_hourly",
       "key": "year={yyyy}/month={MM}/station_key={station_key}/traffic_hourly_{station_key}_{window}.csv",
       "format": "as_received"
+    }
+  },
+  {
+    "name": "weather_daily",
+    "description": "Open-Meteo archive, one JSON-lines object per place and month.",
+    "file": "sources/weather_daily.yaml",
+    "request": {
+      "url": "https://archive-api.open-meteo.com/v1/archive",
+      "query": {
+        "latitude": "{latitude}",
+        "longitude": "{longitude}",
+        "start_date": "{start}",
+        "end_date": "{end}",
+        "daily": "temperature_2m_max,temperature_2m_min,precipitation_sum,wind_speed_10m_max",
+        "timezone": "auto"
+      },
+      "headers": {},
+      "items": [
+        {
+          "place": "Sydney",
+          "slug": "sydney",
+          "latitude": -33.8688,
+          "longitude": 151.2093
+        },
+        {
+          "place": "New York",
+          "slug": "new-york",
+          "latitude": 40.7128,
+          "longitude": -74.006
+        },
+        {
+          "place": "London",
+          "slug": "london",
+          "latitude": 51.5072,
+          "longitude": -0.1276
+        }
+      ],
+      "timeoutMs": 30000,
+      "concurrency": 2,
+      "retry": {
+        "maxAttempts": 5,
+        "baseDelayMs": 500,
+        "maxDelayMs": 60000
+      }
+    },
+    "auth": {
+      "type": "none"
+    },
+    "window": {
+      "unit": "month",
+      "timezone": "UTC",
+      "format": "date",
+      "schedule": "cron(0 6 * * ? *)",
+      "scheduleTimezone": "UTC",
+      "lag": 0,
+      "lookback": 2,
+      "delayMs": 432000000,
+      "requestSpan": 24,
+      "recordTime": {
+        "field": "time",
+        "format": "date"
+      }
+    },
+    "pagination": {
+      "type": "none"
+    },
+    "response": {
+      "records": {
+        "type": "columns",
+        "path": "daily"
+      },
+      "errors": [
+        {
+          "path": "error",
+          "equals": true,
+          "reason": "reason"
+        }
+      ],
+      "addFields": [
+        "place",
+        "latitude",
+        "longitude"
+      ]
+    },
+    "target": {
+      "dataset": "weather_daily",
+      "key": "year={yyyy}/month={MM}/weather_daily_{slug}_{window}.jsonl.gz",
+      "format": "jsonl"
     }
   }
 ];

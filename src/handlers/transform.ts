@@ -14,6 +14,11 @@ import { openAwsLake, type AwsLake } from './aws-lake.js';
 import { readConfig } from './config.js';
 import { bundledContracts } from './datasets.generated.js';
 import { logger, metrics, tracer } from './powertools.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsRefreshQueue } from '../adapters/aws/sqs-refresh-queue.js';
+import { changeOfRun, messagesFor } from '../models/refresh.js';
+import { bundledModels } from './models.generated.js';
+import { modelGraph } from './model-graph.js';
 
 /** The S3 trigger: each raw object created becomes Parquet partitions, registered in Athena, then a notice on SNS. */
 
@@ -67,6 +72,7 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
       const { dataset, rowsRead, rowsWritten, rowsQuarantined } = manifest;
       logger.info('object processed', { key, dataset, rowsRead, rowsWritten, rowsQuarantined, manifest: location });
       summary.processed.push({ key, dataset, rowsWritten, rowsQuarantined, manifest: location });
+      await queueModelRefreshes(key, manifest);
     } catch (error) {
       logger.error('object failed', { key, error: error as Error });
       failures.push(`${key} (${(error as Error).message})`);
@@ -78,6 +84,19 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
     throw new TransformFailedError(`${failures.length} of ${records.length} objects failed: ${failures.join('; ')}`);
   }
   return summary;
+}
+
+const models = modelGraph(bundledModels, contracts);
+let refreshQueue: SqsRefreshQueue | undefined;
+
+/** The gold models reading this table are refreshed by the refresh function, through its queue (when deployed). */
+async function queueModelRefreshes(key: string, manifest: RunManifest): Promise<void> {
+  const queueUrl = process.env.MODEL_REFRESH_QUEUE_URL;
+  if (!queueUrl) return;
+  const contract = contracts.find((c) => c.name === manifest.table)!;
+  const messages = messagesFor(models, manifest.table, changeOfRun(contract, manifest), key);
+  await (refreshQueue ??= new SqsRefreshQueue({ client: new SQSClient({}), queueUrl })).send(messages);
+  if (messages.length > 0) logger.info('model refreshes queued', { key, models: messages.map((m) => m.model) });
 }
 
 /** S3 SlowDown / 5xx and Athena throttling are retried with jittered backoff, within the invocation's remaining time. */

@@ -53,8 +53,15 @@ export function renderContractYaml(guess: TableGuess, options: ContractYamlOptio
     `  column: ${guess.partition.column}`,
     `  layout: ${guess.partition.layout}`,
   );
+  lines.push(
+    'file:  # the quality gate: a file with more than 5% of its rows quarantined is rejected whole (kept in quarantine)',
+    `  max_error_ratio: ${DRAFT_MAX_ERROR_RATIO}`,
+  );
   return `${lines.join('\n')}\n`;
 }
+
+/** The medallion lake's gate: a file passes on at 95% good rows. */
+export const DRAFT_MAX_ERROR_RATIO = 0.05;
 
 function columnEntry(c: ColumnGuess): string {
   const fields = [`name: ${c.name}`];

@@ -1,4 +1,5 @@
 import type { ModelDefinition } from './model.js';
+import type { Change } from './periods.js';
 
 /**
  * What the models core needs from an engine: DuckDB over the local lake, or Athena over S3. Engine differences (how a
@@ -15,14 +16,26 @@ export interface ModelEngine {
   /**
    * Writes one partition (or an unpartitioned table whole) to a fresh location and swaps it in, then removes the old
    * location: readers see the old rows or the new ones, never a half-written partition. A period the SELECT no
-   * longer yields is dropped. Resolves with the rows written.
+   * longer yields is dropped. Resolves with the rows written, or undefined where the engine does not say (UNLOAD).
    */
-  materialize(model: ModelDefinition, period: string | undefined, refreshId: string): Promise<number>;
+  materialize(model: ModelDefinition, period: string | undefined, refreshId: string): Promise<number | undefined>;
   /** Runs `work` with the model's refreshes serialized: two refreshes of one model never overlap. */
   serialized<T>(model: string, work: () => Promise<T>): Promise<T>;
   recordRefresh(record: RefreshRecord): Promise<void>;
   /** The last refresh of each model. */
   refreshRecords(): Promise<RefreshRecord[]>;
+}
+
+/** On AWS, refreshes travel through a queue: one message per model and change, grouped by model (SQS FIFO). */
+export interface RefreshMessage {
+  model: string;
+  change: Change;
+  /** What caused it, for logs and notices: a raw key, or the upstream model. */
+  cause: string;
+}
+
+export interface RefreshQueue {
+  send(messages: RefreshMessage[]): Promise<void>;
 }
 
 export interface RefreshRecord {

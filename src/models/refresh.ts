@@ -5,7 +5,7 @@ import type { RunManifest } from '../pipeline/contract/run-manifest.js';
 import { parsePartitionPath } from '../pipeline/write/partition.js';
 import type { ModelDefinition } from './model.js';
 import { downstreamOf, type ModelGraph } from './graph.js';
-import type { ModelEngine } from './ports.js';
+import type { ModelEngine, RefreshMessage } from './ports.js';
 import {
   EVERYTHING,
   isEmpty,
@@ -100,6 +100,27 @@ export function rebuildModels(engine: ModelEngine, graph: ModelGraph, names?: st
   return refreshModels(engine, graph, new Map(roots.map((name) => [name, EVERYTHING])));
 }
 
+/** The messages a change of `name` (a table or a model) sends: one for each model that reads it directly. */
+export function messagesFor(graph: ModelGraph, name: string, change: Change, cause: string): RefreshMessage[] {
+  if (isEmpty(change)) return [];
+  return graph.order.filter((m) => graph.upstream.get(m.name)!.includes(name)).map((m) => ({ model: m.name, change, cause }));
+}
+
+/**
+ * One queued refresh (the refresh function's unit of work): the model is refreshed for the message's change, and the
+ * messages for the models that read it are returned, to be queued in their own groups.
+ */
+export async function refreshFromMessage(
+  engine: ModelEngine,
+  graph: ModelGraph,
+  message: RefreshMessage,
+): Promise<{ refreshed: ModelRefresh; next: RefreshMessage[] }> {
+  const model = graph.order.find((m) => m.name === message.model);
+  if (!model) throw new ModelRefreshError(message.model, new Error('no such model in this deployment'));
+  const refreshed = await refreshOne(engine, model, message.change);
+  return { refreshed, next: messagesFor(graph, model.name, outputChange(model, refreshed, message.change), `model ${model.name}`) };
+}
+
 async function refreshOne(engine: ModelEngine, model: ModelDefinition, change: Change): Promise<ModelRefresh> {
   const refreshId = newRefreshId();
   return engine.serialized(model.name, async () => {
@@ -110,12 +131,12 @@ async function refreshOne(engine: ModelEngine, model: ModelDefinition, change: C
       if (model.materialized === 'view') {
         await engine.createView(model);
       } else if (!model.partition) {
-        rows = await engine.materialize(model, undefined, refreshId);
+        rows = (await engine.materialize(model, undefined, refreshId)) ?? 0;
         partitions = ['*'];
       } else {
         const existing = await engine.partitions(model);
         partitions = await periodsToRefresh(model, change, existing, () => engine.periodsInResult(model));
-        for (const period of partitions) rows += await engine.materialize(model, period, refreshId);
+        for (const period of partitions) rows += (await engine.materialize(model, period, refreshId)) ?? 0;
       }
       await engine.recordRefresh({ ...record, at: new Date().toISOString(), state: 'fresh', partitions, rows });
       return { model: model.name, partitions, rows };

@@ -26,7 +26,7 @@ describe('glueless CLI', () => {
   it('ingest then query prints the daily revenue DuckDB computes from the CSV', async () => {
     const ingest = await glueless(['--lake', lake, 'ingest', 'samples/sales_orders.csv']);
     expect(ingest.stderr).toBe('');
-    expect(ingest.stdout).toMatch(/3000 rows read, 2997 written, 3 quarantined/);
+    expect(ingest.stdout).toMatch(/3,000 rows read, 2,997 written, 3 quarantined/);
 
     const sql = 'SELECT order_date, sum(total_amount) AS revenue FROM sales_orders GROUP BY 1 ORDER BY 1';
     const query = await glueless(['--lake', lake, 'query', sql, '--format', 'json']);
@@ -44,6 +44,41 @@ describe('glueless CLI', () => {
     const table = await glueless(['--lake', lake, 'query', sql]);
     expect(table.stdout).toMatch(/│ order_date │ revenue\s+│/);
     expect(table.stdout).toMatch(/\(7 rows\)/);
+  });
+
+  it('prints a quarantine path that pastes back into replay, and replay takes the lake-relative form too', async () => {
+    const dir = path.join(work, 'here');
+    await mkdir(dir);
+    const csv = path.join(dir, 'orders.csv');
+    await copyFile('samples/sales_orders.csv', csv);
+    const ingest = await run(['--datasets', path.resolve('datasets'), 'ingest', 'orders.csv'], { cwd: dir });
+    const printed = /quarantined rows: (\S+)/.exec(ingest.stdout)![1]!;
+    expect(printed).toMatch(/^\.lake\/quarantine\/sales_orders\/orders-[0-9a-f]{8}\.csv$/);
+    // Replayed unfixed, the rows fail their checks again: found, read, and refused by the contract's quality gate.
+    const refused = /^glueless: sales\/orders\/replay\/orders-[0-9a-f]{8}\.csv: \d of 3 rows failed checks \([\d.]+%\), above file\.max_error_ratio 0\.05/;
+    const pasted = await run(['--datasets', path.resolve('datasets'), 'replay', printed], { cwd: dir });
+    expect(pasted).toMatchObject({ code: 1, stderr: expect.stringMatching(refused) });
+    const lakeRelative = await run(['--datasets', path.resolve('datasets'), 'replay', printed.replace(/^\.lake\//, '')], { cwd: dir });
+    expect(lakeRelative).toMatchObject({ code: 1, stderr: expect.stringMatching(refused) });
+  });
+
+  it("a file with most rows bad fails: the sample contract's 5% gate rejects it whole; without a gate the good rows land and the exit is 1", async () => {
+    const lines = (await readFile('samples/sales_orders.csv', 'utf8')).trimEnd().split('\n');
+    const bad = [lines[0], ...lines.slice(1, 101).map((line, i) => (i % 10 === 0 ? line : line.replace(/^(\d+),C\d+,/, '$1,,')))].join('\n');
+    const csv = path.join(work, 'mostly_bad.csv');
+    await writeFile(csv, `${bad}\n`);
+    const gated = await glueless(['--lake', lake, 'ingest', csv]);
+    expect(gated.code).toBe(1);
+    expect(gated.stderr).toMatch(/^glueless: sales\/orders\/mostly_bad\.csv: 90 of 100 rows failed checks \(90\.0%\), above file\.max_error_ratio 0\.05 \(file kept in /);
+
+    const datasets = path.join(work, 'datasets');
+    await mkdir(datasets);
+    const contract = (await readFile('datasets/sales_orders.yaml', 'utf8')).replace(/max_error_ratio: 0\.05/, 'max_error_ratio: 1');
+    await writeFile(path.join(datasets, 'sales_orders.yaml'), contract);
+    const ungated = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', csv]);
+    expect(ungated.code).toBe(1);
+    expect(ungated.stdout).toMatch(/100 rows read, 10 written, 90 quarantined \(not_null 90\)/);
+    expect(ungated.stderr).toBe(`glueless: ${csv}: most rows failed their checks (90 of 100 quarantined); 10 written\n`);
   });
 
   it('ingesting the same file again leaves the same files and the same answers', async () => {
@@ -72,6 +107,31 @@ describe('glueless CLI', () => {
     expect(await filesUnder(lake)).toEqual([]);
   });
 
+  it('with several contracts, ingest picks the one the header fits; a broken contract file is a warning, not a stop', async () => {
+    const datasets = path.join(work, 'datasets');
+    await mkdir(datasets);
+    await copyFile('datasets/sales_orders.yaml', path.join(datasets, 'sales_orders.yaml'));
+    await writeFile(
+      path.join(datasets, 'flights.yaml'),
+      'name: flights\nsource: { prefix: ops/flights/ }\ncolumns:\n  - { name: flight_date, type: date, required: true }\n  - { name: carrier, type: string }\npartition_by: { column: flight_date }\n',
+    );
+    const picked = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', 'samples/sales_orders.csv']);
+    expect(picked).toMatchObject({ code: 0, stderr: '' });
+    expect(picked.stdout).toMatch(/→ sales_orders: 3,000 rows read/);
+
+    await writeFile(path.join(datasets, 'empty.yaml'), '');
+    await writeFile(path.join(datasets, 'typo.yaml'), 'name: typo\nsource: { prefix: t/ }\ncolumns:\n  - { name: id, type: integer }\npartition_by: { column: id }\n');
+    const warned = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', 'samples/sales_orders.csv']);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/^glueless: warning: .*empty\.yaml: .*\(that dataset is left out until the file is fixed\)\n/m);
+    expect(warned.stderr).toMatch(/^glueless: warning: .*typo\.yaml: columns\[0\]\.type: unknown type "integer"/m);
+
+    const neither = path.join(work, 'other.csv');
+    await writeFile(neither, 'a,b\n1,2\n');
+    const none = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', neither]);
+    expect(none.stderr).toMatch(/other\.csv: its header fits none of the datasets \(flights, sales_orders\); choose one with --dataset/);
+  });
+
   it('a missing file gives one line and exit 1', async () => {
     const result = await glueless(['--lake', lake, 'ingest', 'samples/nope.csv']);
     expect(result).toMatchObject({ code: 1, stderr: 'glueless: samples/nope.csv: file not found\n' });
@@ -85,7 +145,7 @@ describe('glueless CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^glueless: sales\/orders\/no_price\.csv: header lacks declared column "price"/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/file kept in quarantine\/sales_orders\/rejected\/no_price-[0-9a-f]{8}\.csv\)\n$/);
+    expect(result.stderr).toMatch(/file kept in .*\/lake\/quarantine\/sales_orders\/rejected\/no_price-[0-9a-f]{8}\.csv\)\n$/);
     expect(await filesUnder(path.join(lake, 'raw'))).toEqual([]);
     expect((await filesUnder(path.join(lake, 'processed'))).filter((f) => f.startsWith('tables'))).toEqual([]);
     expect(await filesUnder(path.join(lake, 'quarantine'))).toEqual([
@@ -101,6 +161,15 @@ describe('glueless CLI', () => {
     expect(result.stdout).toMatch(/^CREATE EXTERNAL TABLE IF NOT EXISTS `glueless`\.`sales_orders`/);
     expect(result.stdout).toMatch(/PARTITIONED BY \(\n\s+`order_date` date\n\)/);
     expect(result.stdout).toMatch(/STORED AS PARQUET\nLOCATION 's3:\/\/lake-bucket\/tables\/sales_orders\/'/);
+  });
+
+  it('ddl without --location prints the statement with a marked placeholder, or the PROCESSED_BUCKET the environment names', async () => {
+    const placeholder = await glueless(['ddl', 'sales_orders']);
+    expect(placeholder).toMatchObject({ code: 0, stderr: '' });
+    expect(placeholder.stdout).toMatch(/^-- <processed-bucket> is a placeholder: .*\nCREATE EXTERNAL TABLE IF NOT EXISTS `glueless`\.`sales_orders`/);
+    expect(placeholder.stdout).toMatch(/\nLOCATION 's3:\/\/<processed-bucket>\/tables\/sales_orders\/'/);
+    const named = await run(['ddl', 'sales_orders'], { env: { ...process.env, GLUELESS_DATASETS: '', PROCESSED_BUCKET: 'my-processed' } });
+    expect(named.stdout).toMatch(/^CREATE EXTERNAL TABLE[\s\S]*\nLOCATION 's3:\/\/my-processed\/tables\/sales_orders\/'/);
   });
 
   async function project(): Promise<string> {

@@ -35,7 +35,7 @@ describe('glueless commands at the same time on one lake', () => {
     ];
     const results = await Promise.all(runs);
     for (const result of results) expect(result).toMatchObject({ code: 0 });
-    for (const result of results.slice(0, 4)) expect(result.stdout).toMatch(/3000 rows read, 2997 written, 3 quarantined/);
+    for (const result of results.slice(0, 4)) expect(result.stdout).toMatch(/3,000 rows read, 2,997 written, 3 quarantined/);
 
     const counted = await glueless(['--lake', lake, 'query', 'SELECT count(*) AS n, count(DISTINCT order_id) AS ids FROM sales_orders', '--format', 'csv']);
     expect(counted).toMatchObject({ code: 0, stdout: `n,ids\n${4 * 2997},${4 * 2997}\n` });

@@ -31,7 +31,7 @@ describe('inferContract', () => {
     expect(yaml).toContain('  - { name: order_id, source: "Order ID", type: int, required: true }');
     expect(yaml).toContain('  - { name: day, source: "Day", type: date, required: true }  # 2 values, 0 null; e.g. "2024-03-01"\n');
     expect(yaml).toContain('primary_key: [order_id]');
-    expect(yaml).toMatch(/^partition_by: {2}# the first required date column\n {2}column: day\n {2}layout: date\n$/m);
+    expect(yaml).toMatch(/^partition_by: {2}# the first required date column\n {2}column: day\n {2}layout: date\nfile: .*\n {2}max_error_ratio: 0\.05\n$/m);
     const custom = await inferContract(file, { name: 'sales', prefix: 'shop/sales', sampleRows: 1 });
     expect(parseContract(custom, 'sales.yaml')).toMatchObject({ name: 'sales', prefix: 'shop/sales/' });
     expect(custom).toMatch(/the first 1 data row\./);

@@ -1,4 +1,4 @@
-// Prints the closing line CI reads — "N passed, N failed" — and leaves the counts in .ci/.counts for .ci/run.
+// Prints the closing line CI reads — "N passed, N failed, N skipped" — and leaves the counts in .ci/.counts for .ci/run.
 const { writeFileSync, mkdirSync } = require('node:fs');
 const path = require('node:path');
 
@@ -12,9 +12,10 @@ class CountReporter {
     const brokenSuites = results.testResults.filter((r) => r.testExecError || (r.failureMessage && r.numFailingTests === 0)).length;
     const passed = results.numPassedTests;
     const failed = results.numFailedTests + brokenSuites;
+    const skipped = results.numPendingTests + results.numTodoTests;
     mkdirSync(path.join(this.rootDir, '.ci'), { recursive: true });
-    writeFileSync(path.join(this.rootDir, '.ci', '.counts'), `${passed} ${failed}\n`);
-    process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+    writeFileSync(path.join(this.rootDir, '.ci', '.counts'), `${passed} ${failed} ${skipped}\n`);
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
 

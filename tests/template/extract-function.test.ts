@@ -11,12 +11,16 @@ import { bindSources, type BoundSource } from '../../src/extract/sources.js';
 
 type Props = Record<string, any>;
 
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'FindInMap'];
+const INTRINSICS = [
+  'Ref', 'Condition', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap',
+  'Base64', 'Cidr', 'GetAZs', 'ImportValue', 'Transform', 'ToJsonString', 'Length',
+];
 const tags = INTRINSICS.flatMap((name): Array<ScalarTag | CollectionTag> => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
   return [
     { tag: `!${name}`, resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) },
     { tag: `!${name}`, collection: 'seq', resolve: (seq) => ({ [key]: seq.toJSON() }) },
+    { tag: `!${name}`, collection: 'map', resolve: (map) => ({ [key]: map.toJSON() }) },
   ];
 });
 const loadTemplate = (): Props => parse(readFileSync('template.yaml', 'utf8'), { customTags: tags });

@@ -161,6 +161,11 @@ function bucketsWithoutAbortIncompleteUploads(template: Template): string[] {
 function functionsWithoutFailureHandling(template: Template): string[] {
   return resourcesOfType(template, 'AWS::Serverless::Function')
     .filter(([, props]) => {
+      // A function fed by SQS alone is polled, not invoked asynchronously: its queue's redrive policy is its failure path.
+      const events = Object.values<Props>(props.Events ?? {});
+      if (events.length > 0 && events.every((e) => e.Type === 'SQS')) {
+        return !events.every((e) => template.Resources[e.Properties?.Queue?.['Fn::GetAtt']?.[0]]?.Properties?.RedrivePolicy?.deadLetterTargetArn);
+      }
       const config = props.EventInvokeConfig;
       return config?.MaximumRetryAttempts === undefined || !config.DestinationConfig?.OnFailure?.Destination;
     })
@@ -298,6 +303,17 @@ describe('template.yaml', () => {
 
   it('keeps Athena results out of the table buckets', () => {
     expect(athenaResultsInTableBucket(template)).toEqual([]);
+  });
+  it('feeds the refresh function from a FIFO queue (a group per model) that dead-letters, and lets the transform queue', () => {
+    const { ModelRefreshQueue, ModelRefreshDeadLetterQueue, RefreshFunction, TransformFunction } = template.Resources;
+    expect(ModelRefreshQueue.Properties!.FifoQueue).toBe(true);
+    expect(ModelRefreshDeadLetterQueue.Properties!.FifoQueue).toBe(true);
+    expect(ModelRefreshQueue.Properties!.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['ModelRefreshDeadLetterQueue', 'Arn'] });
+    expect(ModelRefreshQueue.Properties!.VisibilityTimeout).toBeGreaterThan(RefreshFunction.Properties!.Timeout);
+    expect(RefreshFunction.Properties!.Events.ModelRefreshQueued).toMatchObject({ Type: 'SQS', Properties: { BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] } });
+    expect(TransformFunction.Properties!.Environment.Variables.MODEL_REFRESH_QUEUE_URL).toEqual({ Ref: 'ModelRefreshQueue' });
+    const sends = iamStatements(template).filter(({ statement }) => asArray(statement.Action).includes('sqs:SendMessage'));
+    expect(sends.map(({ where }) => where).sort()).toEqual(expect.arrayContaining(['RefreshFunction', 'TransformFunction']));
   });
 });
 
@@ -457,11 +473,8 @@ function publishedMetricNames(): Set<string> {
   return names;
 }
 
-/**
- * Charted by name before their functions exist (issue-12 extraction, issue-13 model refresh): the dashboard's
- * "pending" widgets. Remove a name from here once a handler publishes it (or rename it in the dashboard to match).
- */
-const PENDING_METRICS = ['WindowsFetched', 'WindowsFailed', 'ModelsRefreshed', 'ModelRefreshesFailed'];
+/** Charted by name before a function publishes them; empty while every charted metric has its publisher. */
+const PENDING_METRICS: string[] = [];
 
 const contractNames = (): string[] => {
   const dir = fileURLToPath(new URL('../../datasets/', import.meta.url));
@@ -488,6 +501,18 @@ describe('operations: alarms and dashboard', () => {
   it('alarms on the errors, throttles and duration of every function, and on every failure queue', () => {
     expect(functionsWithoutAlarms(template)).toEqual([]);
     expect(failureQueuesWithoutAlarms(template)).toEqual([]);
+  });
+
+  it('measures each duration alarm against the timeout of its own function', () => {
+    const mismatched = resourcesOfType(template, 'AWS::CloudWatch::Alarm').flatMap(([id, props]) => {
+      const duration = alarmMetrics(props).find((m) => m.namespace === 'AWS/Lambda' && m.name === 'Duration');
+      if (!duration) return [];
+      const fn = template.Resources[dimensionTarget(duration.dimensions.FunctionName)!]!.Properties!;
+      const timeout = typeof fn.Timeout === 'object' ? `\${${fn.Timeout.Ref}}` : String(fn.Timeout);
+      const expression = asArray<Props>(props.Metrics).map((m) => m.Expression?.['Fn::Sub'] ?? m.Expression).find(Boolean) as string;
+      return expression.includes(`(${timeout} * 1000)`) ? [] : [`${id}: ${expression} vs Timeout ${timeout}`];
+    });
+    expect(mismatched).toEqual([]);
   });
 
   it('catches a function or failure queue nobody watches', () => {

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
@@ -6,7 +7,7 @@ import { GluelessError } from '../../pipeline/contract/errors.js';
 import { ingestObject } from '../../pipeline/run/ingest.js';
 import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import { replayableCsv, replayableJsonLines, replayKey } from '../../pipeline/run/replay.js';
-import { summarize } from './ingest.js';
+import { mostlyFailed, pastablePath, summarize } from './ingest.js';
 
 /**
  * `glueless replay <quarantine file>`: after fixing the values in a quarantine file, land its rows (without the error
@@ -19,6 +20,7 @@ export async function replayQuarantineFile(
   context: { local: LocalLake; contracts: DatasetContract[] },
   print: (line: string) => void,
 ): Promise<RunManifest> {
+  file = await inLakeIfNotHere(file, context.local.root);
   const contract = datasetFor(file, datasetName, context.contracts);
   const rawKey = replayKey(contract.prefix, file);
   const jsonl = contract.format === 'jsonl';
@@ -36,8 +38,13 @@ export async function replayQuarantineFile(
   }
   const result = await ingestObject(rawKey, { ...context.local, contracts: [contract] });
   if (result.status === 'skipped') throw new GluelessError(result.reason);
-  if (result.status === 'rejected') throw new GluelessError(`${result.manifest.rejectReason} (kept in quarantine/${result.manifest.quarantineFile})`);
-  print(summarize(file, bytes, result.manifest));
+  if (result.status === 'rejected') {
+    const kept = pastablePath(path.join(context.local.root, 'quarantine', result.manifest.quarantineFile!));
+    throw new GluelessError(`${result.manifest.rejectReason} (kept in ${kept})`);
+  }
+  print(summarize(file, bytes, result.manifest, context.local.root));
+  const failed = mostlyFailed(result.manifest);
+  if (failed) throw new GluelessError(`${file}: ${failed}`);
   return result.manifest;
 }
 
@@ -51,6 +58,20 @@ function datasetFor(file: string, name: string | undefined, contracts: DatasetCo
   }
   throw new GluelessError(
     name ? `unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})` : `${file}: cannot tell its dataset from the path; pass --dataset`,
+  );
+}
+
+/** `quarantine/<table>/…csv` as an earlier version printed it: a path in the lake, when no such file is here. */
+async function inLakeIfNotHere(file: string, lakeRoot: string): Promise<string> {
+  if (path.isAbsolute(file) || (await exists(file))) return file;
+  const inLake = path.join(lakeRoot, file);
+  return (await exists(inLake)) ? inLake : file;
+}
+
+function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
   );
 }
 
