@@ -29,9 +29,8 @@ export async function ingestFiles(
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean } = {},
 ): Promise<RunManifest[]> {
-  await Promise.all(files.map(fileSize)); // a missing file is named before any dataset is chosen
-  const contracts = await Promise.all(files.map((file) => pickContract(context.contracts, datasetName, file)));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
+  const contracts = await Promise.all(files.map((file) => pickContract(context.contracts, datasetName, file)));
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
   const progress = createProgress({ quiet: options.quiet, print });
