@@ -9,4 +9,6 @@ if (!existsSync(fileURLToPath(main))) {
   process.exit(1);
 }
 process.setSourceMapsEnabled?.(true);
+// glueless supports Node 20 (README): the AWS SDK's notice that later SDK versions will need Node 22 is not for every command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 await import(main.href);

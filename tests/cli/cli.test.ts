@@ -107,6 +107,31 @@ describe('glueless CLI', () => {
     expect(await filesUnder(lake)).toEqual([]);
   });
 
+  it('with several contracts, ingest picks the one the header fits; a broken contract file is a warning, not a stop', async () => {
+    const datasets = path.join(work, 'datasets');
+    await mkdir(datasets);
+    await copyFile('datasets/sales_orders.yaml', path.join(datasets, 'sales_orders.yaml'));
+    await writeFile(
+      path.join(datasets, 'flights.yaml'),
+      'name: flights\nsource: { prefix: ops/flights/ }\ncolumns:\n  - { name: flight_date, type: date, required: true }\n  - { name: carrier, type: string }\npartition_by: { column: flight_date }\n',
+    );
+    const picked = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', 'samples/sales_orders.csv']);
+    expect(picked).toMatchObject({ code: 0, stderr: '' });
+    expect(picked.stdout).toMatch(/→ sales_orders: 3,000 rows read/);
+
+    await writeFile(path.join(datasets, 'empty.yaml'), '');
+    await writeFile(path.join(datasets, 'typo.yaml'), 'name: typo\nsource: { prefix: t/ }\ncolumns:\n  - { name: id, type: integer }\npartition_by: { column: id }\n');
+    const warned = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', 'samples/sales_orders.csv']);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/^glueless: warning: .*empty\.yaml: .*\(that dataset is left out until the file is fixed\)\n/m);
+    expect(warned.stderr).toMatch(/^glueless: warning: .*typo\.yaml: columns\[0\]\.type: unknown type "integer"/m);
+
+    const neither = path.join(work, 'other.csv');
+    await writeFile(neither, 'a,b\n1,2\n');
+    const none = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', neither]);
+    expect(none.stderr).toMatch(/other\.csv: its header fits none of the datasets \(flights, sales_orders\); choose one with --dataset/);
+  });
+
   it('a missing file gives one line and exit 1', async () => {
     const result = await glueless(['--lake', lake, 'ingest', 'samples/nope.csv']);
     expect(result).toMatchObject({ code: 1, stderr: 'glueless: samples/nope.csv: file not found\n' });

@@ -62,12 +62,12 @@ describe('glueless invoke', () => {
     await writeFile(envFile, JSON.stringify(envVars));
     const lines: string[] = [];
 
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true); // Powertools logs
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true); // Powertools logs go there
     const { result, manifests } = await invokeFunction(
       EVENT,
       { function: 'TransformFunction', template: 'template.yaml', envVars: envFile },
       (text) => lines.push(text),
-    ).finally(() => stdout.mockRestore());
+    ).finally(() => stderr.mockRestore());
 
     expect(result).toMatchObject({ processed: [{ key: 'sales/orders/sales_orders.csv', rowsWritten: 2997, rowsQuarantined: 3 }] });
     expect(manifests).toHaveLength(1);
@@ -83,18 +83,25 @@ describe('glueless invoke', () => {
   });
 
   it('from the command line, takes what the template leaves to the deployment from the environment', async () => {
-    const { stdout } = await gluelessInvoke([EVENT], { ...DEPLOYMENT_ENV, AWS_ENDPOINT_URL: moto.endpoint });
+    const { stdout, stderr } = await gluelessInvoke([EVENT], { ...DEPLOYMENT_ENV, AWS_ENDPOINT_URL: moto.endpoint });
     const manifest = stdout.slice(stdout.indexOf('manifest s3://glueless-processed/'));
     const json = JSON.parse(manifest.slice(manifest.indexOf('\n') + 1)) as RunManifest;
     expect(json).toMatchObject({ dataset: 'sales_orders', source: 'sales/orders/sales_orders.csv', rowsWritten: 2997 });
-    // Powertools settings come from the template: literal service name, namespace from the parameter's Default.
-    expect(stdout).toMatch(/"Namespace":"Glueless".*"RowsWritten":2997|"RowsWritten":2997.*"Namespace":"Glueless"/);
+    // stdout is the result and the manifest alone: it parses as JSON up to the manifest line.
+    expect(JSON.parse(stdout.slice(0, stdout.indexOf('manifest s3://')))).toMatchObject({ processed: [{ rowsWritten: 2997 }] });
+    // The handler's logs and metrics are on stderr. Powertools settings come from the template: literal service name,
+    // namespace from the parameter's Default.
+    expect(stderr).toMatch(/"Namespace":"Glueless".*"RowsWritten":2997|"RowsWritten":2997.*"Namespace":"Glueless"/);
+    expect(stderr).not.toMatch(/NodeVersionSupportWarning/);
   });
 
   it('from the command line, fails in one line naming a variable the template cannot supply', async () => {
     const { RAW_BUCKET: _, ...withoutRaw } = DEPLOYMENT_ENV;
     await expect(gluelessInvoke([EVENT], { ...withoutRaw, AWS_ENDPOINT_URL: moto.endpoint })).rejects.toMatchObject({
-      stderr: expect.stringMatching(/glueless: transform function environment: RAW_BUCKET is not set\n$/),
+      stderr: 'glueless: TransformFunction: RAW_BUCKET is not set (the template leaves it to the deployment): pass --env-vars events/env.json, or export it\n',
+    });
+    await expect(gluelessInvoke([EVENT], { AWS_ENDPOINT_URL: moto.endpoint })).rejects.toMatchObject({
+      stderr: expect.stringMatching(/^glueless: TransformFunction: RAW_BUCKET, PROCESSED_BUCKET, .* are not set \(the template leaves them to the deployment\): pass --env-vars events\/env\.json, or export them\n$/),
     });
   });
 });

@@ -124,7 +124,7 @@ describe('glueless redrive, local lake', () => {
     const progress = stderr.text().trimEnd().split('\n');
     expect(progress).toHaveLength(3);
     expect(progress).toEqual(expect.arrayContaining([
-      `redrive 1/3 succeeded ${gone}: sales/orders/deleted before it was read.csv skipped (sales/orders/deleted before it was read.csv no longer exists (deleted before it was read))`,
+      `redrive 1/3 succeeded ${gone}: sales/orders/deleted before it was read.csv skipped (sales/orders/deleted before it was read.csv not found (never uploaded, or deleted before it was read))`,
       expect.stringMatching(new RegExp(`^redrive \\d/3 succeeded ${escape(sample)}: ${SAMPLE_KEY} processed$`)),
       expect.stringMatching(new RegExp(`^redrive \\d/3 failed ${escape(broken)}: ${escape(RETURNS_KEY)}: contract of order_returns`)),
     ]));

@@ -237,7 +237,7 @@ describe('transform handler, edge cases', () => {
     event.Records = [event.Records[1]!]; // its object was never uploaded
     const { result, error } = await capturingStdout(() => handler(event, lambdaContext()));
     expect(error).toBeUndefined();
-    expect(result.skipped).toEqual([{ key: 'sales/orders/sales_orders_2024-04-01.csv', reason: expect.stringMatching(/no longer exists/) }]);
+    expect(result.skipped).toEqual([{ key: 'sales/orders/sales_orders_2024-04-01.csv', reason: expect.stringMatching(/not found \(never uploaded, or deleted before it was read\)/) }]);
     expect(await receiveNotices()).toEqual([]);
   });
 

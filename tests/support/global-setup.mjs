@@ -3,5 +3,7 @@
 import { buildCliIfStale } from '../../scripts/build-cli.mjs';
 
 export default async function globalSetup() {
+  // Node 20 is supported: the AWS SDK's Node 22 notice would only repeat in every test worker.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   await buildCliIfStale();
 }

@@ -21,10 +21,13 @@ export async function startMoto(): Promise<Moto> {
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
+  let missing = false;
+  child.once('error', (error: NodeJS.ErrnoException) => (missing = error.code === 'ENOENT'));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitUntilAnswering(endpoint, child);
   } catch (error) {
+    if (missing) throw new Error('moto_server is not on PATH: install it with `pip install "moto[server]"` (the AWS emulator these tests run against)');
     await stopProcess(child, exited);
     throw new Error(`moto_server did not start on ${endpoint}: ${(error as Error).message}\n${stderr}`);
   }

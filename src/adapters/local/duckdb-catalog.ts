@@ -29,6 +29,9 @@ interface TableRecord {
 /** How long a command waits for a catalog another process holds: GLUELESS_CATALOG_WAIT_SECONDS, default 120. */
 const DEFAULT_WAIT_SECONDS = 120;
 
+/** Catalog files this process has said it is waiting for: the message is given once, not at every open. */
+const toldWaiting = new Set<string>();
+
 /** Work on one catalog file, one at a time within this process, whichever DuckDbCatalog object asks. */
 const queues = new Map<string, Promise<unknown>>();
 
@@ -135,7 +138,6 @@ export class DuckDbCatalog implements Catalog {
     const waitMs = this.openOptions.waitMs ?? (Number.isFinite(fromEnvironment) && fromEnvironment >= 0 ? fromEnvironment * 1000 : DEFAULT_WAIT_SECONDS * 1000);
     const deadline = Date.now() + waitMs;
     let pause = 20;
-    let told = false;
     for (;;) {
       try {
         return await DuckDBInstance.create(this.databasePath);
@@ -148,8 +150,8 @@ export class DuckDbCatalog implements Catalog {
               `(another glueless command, or a DuckDB shell, has it open); try again when it is done, or set GLUELESS_CATALOG_WAIT_SECONDS`,
           );
         }
-        if (!told) {
-          told = true;
+        if (!toldWaiting.has(this.databasePath)) {
+          toldWaiting.add(this.databasePath);
           (this.openOptions.onWait ?? ((text: string) => process.stderr.write(`${text}\n`)))(
             `glueless: waiting for the local catalog ${this.databasePath}: another process holds it (up to ${Math.round(waitMs / 1000)} s)`,
           );

@@ -1,4 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { resolveHeader } from '../../pipeline/read/header.js';
+import { toSnakeCase } from '../../pipeline/contract/names.js';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { ingestObject, type IngestResult } from '../../pipeline/run/ingest.js';
@@ -25,8 +29,8 @@ export async function ingestFiles(
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean } = {},
 ): Promise<RunManifest[]> {
-  const contracts = files.map((file) => pickContract(context.contracts, datasetName, file));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
+  const contracts = await Promise.all(files.map((file) => pickContract(context.contracts, datasetName, file)));
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
   const progress = createProgress({ quiet: options.quiet, print });
@@ -113,18 +117,77 @@ function readingWithProgress(raw: ObjectStore, key: string, bar: ProgressBar): O
   });
 }
 
-/** `--dataset`, the only dataset, or the dataset the file is named after (`clickstream_events.jsonl.gz`). */
-function pickContract(contracts: DatasetContract[], name: string | undefined, file: string): DatasetContract {
+/**
+ * `--dataset`; the only dataset; else the dataset whose declared columns the file's header fits (asking only when
+ * several fit, then preferring the one the file is named after, e.g. `clickstream_events.jsonl.gz`); else the one that
+ * matches most of the header, which then says what is missing.
+ */
+async function pickContract(contracts: DatasetContract[], name: string | undefined, file: string): Promise<DatasetContract> {
   if (name) {
     const found = contracts.find((c) => c.name === name);
     if (!found) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;
-  const stem = path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, '');
-  const named = contracts.find((c) => c.name === stem);
+  // The dataset the file is named after: its whole stem, or the longest dataset name it starts with (sales_orders_2024.csv).
+  const stem = toSnakeCase(path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, ''));
+  const firstLine = await readFirstLine(file);
+  const scored = contracts.map((contract) => ({ contract, ...headerFit(contract, firstLine, file) }));
+  const fitting = scored.filter((s) => s.fits).map((s) => s.contract);
+  if (fitting.length === 1) return fitting[0]!;
+  const named = (fitting.length > 0 ? fitting : contracts)
+    .filter((c) => stem === c.name || stem.startsWith(`${c.name}_`))
+    .sort((a, b) => b.name.length - a.name.length)[0];
   if (named) return named;
-  throw new GluelessError(`several datasets are defined (${contracts.map((c) => c.name).join(', ')}); choose one with --dataset`);
+  if (fitting.length > 1) {
+    throw new GluelessError(`${file}: its header fits several datasets (${fitting.map((c) => c.name).join(', ')}); choose one with --dataset`);
+  }
+  const best = scored.filter((s) => s.share > 0.5).sort((a, b) => b.share - a.share);
+  if (best.length > 0 && (best.length === 1 || best[0]!.share > best[1]!.share)) return best[0]!.contract;
+  throw new GluelessError(
+    `${file}: its header fits none of the datasets (${contracts.map((c) => c.name).join(', ')}); choose one with --dataset, or draft one with glueless infer`,
+  );
+}
+
+/** Whether the header line carries every declared column of the contract, and the share of them it carries. */
+function headerFit(contract: DatasetContract, line: string, file: string): { fits: boolean; share: number } {
+  let header: string[];
+  try {
+    if (contract.format === 'jsonl') {
+      header = line.trimStart().startsWith('{') ? Object.keys(JSON.parse(line) as object) : [];
+    } else {
+      header = (parseCsv(line, { delimiter: contract.csv.delimiter, quote: contract.csv.quote, relax_column_count: true, to_line: 1 }) as string[][])[0] ?? [];
+    }
+  } catch {
+    return { fits: false, share: 0 };
+  }
+  try {
+    resolveHeader(header, contract, file);
+    return { fits: header.length > 0, share: 1 };
+  } catch {
+    const present = new Set(header.map((h) => toSnakeCase(h.trim())));
+    const declared = contract.columns.map((c) => toSnakeCase(c.source ?? c.name));
+    return { fits: false, share: declared.filter((d) => present.has(d)).length / Math.max(1, declared.length) };
+  }
+}
+
+/** The file's first line (gzip undone), read from its first 64 KiB. */
+async function readFirstLine(file: string): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    let bytes = buffer.subarray(0, bytesRead);
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+    const end = text.search(/\r?\n/);
+    return end < 0 ? text : text.slice(0, end);
+  } catch {
+    return '';
+  } finally {
+    await handle.close();
+  }
 }
 
 async function fileSize(file: string): Promise<number> {

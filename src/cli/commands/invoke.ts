@@ -33,11 +33,20 @@ export async function invokeFunction(eventFile: string, options: InvokeOptions, 
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: literalValue(template, fn.memorySize) ?? '128',
   };
+  const missing = Object.keys(fn.environment).filter((name) => !environment[name as keyof typeof environment]);
+  if (missing.length > 0) {
+    throw new GluelessError(
+      `${fn.name}: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (the template leaves ${missing.length === 1 ? 'it' : 'them'} ` +
+        `to the deployment): pass --env-vars events/env.json, or export ${missing.length === 1 ? 'it' : 'them'}`,
+    );
+  }
   const restore = applyEnvironment(environment);
   try {
     const handler = await loadHandler(fn);
     const timeoutMs = Number(literalValue(template, fn.timeout) ?? 3) * 1000;
-    const result = await handler(event, lambdaContext(fn, environment.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, timeoutMs));
+    // The handler's logs and metrics (Powertools writes them to stdout, as Lambda wants) go to stderr here, so what
+    // invoke prints on stdout is its result alone.
+    const result = await withStdoutOnStderr(() => handler(event, lambdaContext(fn, environment.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, timeoutMs)));
     print(JSON.stringify(result, null, 2));
     const manifests = [];
     for (const location of manifestLocations(result)) {
@@ -81,6 +90,16 @@ async function loadHandler(fn: SamFunction): Promise<Handler> {
     throw new GluelessError(`handler ${fn.handler} of ${fn.name}: ${path.relative(process.cwd(), file)} exports no function ${exportName}`);
   }
   return module[exportName] as Handler;
+}
+
+async function withStdoutOnStderr<T>(work: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await work();
+  } finally {
+    process.stdout.write = write;
+  }
 }
 
 /** The compiled CLI runs plain JavaScript: a TypeScript handler it cannot load as is goes through tsx's loader. */

@@ -53,8 +53,8 @@ export async function ingestObject(rawKey: string, deps: IngestDeps): Promise<In
     return { status: 'processed', manifest };
   } catch (error) {
     if (error instanceof ObjectNotFoundError && error.key === rawKey) {
-      // Deleted between the event and the read: nothing to convert, and retrying cannot bring it back.
-      return { status: 'skipped', reason: `${rawKey} no longer exists (deleted before it was read)` };
+      // Never uploaded, or deleted between the event and the read: nothing to convert, and retrying cannot bring it back.
+      return { status: 'skipped', reason: `${rawKey} not found (never uploaded, or deleted before it was read)` };
     }
     // The run's own error is what matters: a notice that cannot be sent must not replace it.
     await deps.notifier
