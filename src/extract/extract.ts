@@ -139,8 +139,8 @@ async function fetchBatch(
     authenticate(pageUrl, headers);
     const started = Date.now();
     lastUrl.set(batch, pageUrl.href);
-    const response = await getWithRetries(deps.http, { url: pageUrl.href, headers, timeoutMs: source.request.timeoutMs }, source.request.retry, deps, redact);
-    stats.requests += response.attempts;
+    const clock = { ...deps, onAttempt: () => stats.requests++ };
+    const response = await getWithRetries(deps.http, { url: pageUrl.href, headers, timeoutMs: source.request.timeoutMs }, source.request.retry, clock, redact);
     stats.latencyMs.push(Date.now() - started);
     const page = selectRecords(response.body, response.headers['content-type'] ?? '', source.response.records, source.response.errors);
     if (page.kind === 'csv') {
@@ -223,10 +223,10 @@ function failed(source: SourceDefinition, batch: Batch, i: number, error: string
   return { source: source.name, window: batch.windows[i]!.id, item: itemLabel(batch.item), key: batch.keys[i]!, outcome: 'failed', records: 0, bytes: 0, error };
 }
 
+/** The item as messages name it: its first field (`ticker=NVDA`, `place=New York`). */
 function itemLabel(item: SourceItem): string {
-  return Object.entries(item)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const [first] = Object.entries(item);
+  return first ? `${first[0]}=${first[1]}` : '';
 }
 
 /** Where the extractor remembers a closed window that had no data: `_extract/empty/<source>/<key below the prefix>`. */

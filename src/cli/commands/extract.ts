@@ -3,7 +3,7 @@ import { FetchHttpClient } from '../../adapters/http/fetch-http-client.js';
 import { EnvSecretStore } from '../../adapters/local/env-secret-store.js';
 import { loadSourceDirectory } from '../../adapters/local/source-files.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
-import { extractWindows, failureOf, type WindowResult } from '../../extract/extract.js';
+import { extractWindows, type WindowResult } from '../../extract/extract.js';
 import { lastWindowLanded } from '../../extract/landed.js';
 import { bindSources, findSource, type BoundSource } from '../../extract/sources.js';
 import type { HttpClient, SecretStore } from '../../extract/ports.js';
@@ -103,8 +103,8 @@ export async function runExtract(
       `${rowsQuarantined} quarantined`,
   );
   for (const failure of results.filter((r) => r.outcome === 'failed')) print(`  failed: ${failure.error}`);
-  const failure = failureOf(results);
-  if (failure) throw failure;
+  const failed = results.filter((r) => r.outcome === 'failed').length;
+  if (failed > 0) throw new GluelessError(`${failed} of ${results.length} windows failed (listed above); run the same command again to fetch only what is missing`);
   if (conversionErrors.length > 0) throw new GluelessError(`landed but not converted: ${conversionErrors.join('; ')}`);
   return { results, requests: stats.requests, rowsWritten, rowsQuarantined, manifests };
 }
