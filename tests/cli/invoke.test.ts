@@ -7,6 +7,7 @@ import { jest } from '@jest/globals';
 import { CreateWorkGroupCommand, AthenaClient } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { invokeFunction } from '../../src/cli/commands/invoke.js';
 import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 import { useMoto } from '../support/moto.js';
@@ -78,12 +79,13 @@ describe('glueless invoke', () => {
 
   it('tells which function the template has when asked for another', async () => {
     await expect(invokeFunction(EVENT, { function: 'Nope', template: 'template.yaml' }, () => {})).rejects.toThrow(
-      /has no function Nope \(functions: TransformFunction\)/,
+      /has no function Nope \(functions: TransformFunction/,
     );
   });
 
   it('from the command line, takes what the template leaves to the deployment from the environment', async () => {
-    const { stdout, stderr } = await gluelessInvoke([EVENT], { ...DEPLOYMENT_ENV, AWS_ENDPOINT_URL: moto.endpoint });
+    const queue = await new SQSClient({}).send(new CreateQueueCommand({ QueueName: 'glueless-model-refresh' }));
+    const { stdout, stderr } = await gluelessInvoke([EVENT], { ...DEPLOYMENT_ENV, MODEL_REFRESH_QUEUE_URL: queue.QueueUrl!, AWS_ENDPOINT_URL: moto.endpoint });
     const manifest = stdout.slice(stdout.indexOf('manifest s3://glueless-processed/'));
     const json = JSON.parse(manifest.slice(manifest.indexOf('\n') + 1)) as RunManifest;
     expect(json).toMatchObject({ dataset: 'sales_orders', source: 'sales/orders/sales_orders.csv', rowsWritten: 2997 });
@@ -97,7 +99,7 @@ describe('glueless invoke', () => {
 
   it('from the command line, fails in one line naming a variable the template cannot supply', async () => {
     const { RAW_BUCKET: _, ...withoutRaw } = DEPLOYMENT_ENV;
-    await expect(gluelessInvoke([EVENT], { ...withoutRaw, AWS_ENDPOINT_URL: moto.endpoint })).rejects.toMatchObject({
+    await expect(gluelessInvoke([EVENT], { ...withoutRaw, MODEL_REFRESH_QUEUE_URL: `${moto.endpoint}/123456789012/q`, AWS_ENDPOINT_URL: moto.endpoint })).rejects.toMatchObject({
       stderr: 'glueless: TransformFunction: RAW_BUCKET is not set (the template leaves it to the deployment): pass --env-vars events/env.json, or export it\n',
     });
     await expect(gluelessInvoke([EVENT], { AWS_ENDPOINT_URL: moto.endpoint })).rejects.toMatchObject({
