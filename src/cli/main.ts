@@ -193,7 +193,7 @@ program
   .action(async (options: { samples: string; sql: string }) => {
     const { runDemo, DEMO_LAKE_DIR } = await import('./commands/demo.js');
     // The demo's own lake: never GLUELESS_LAKE or .lake, where a user's data lives.
-    await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), ...options }, print);
+    await runDemo({ lake: globals().lake || DEMO_LAKE_DIR, datasets: datasetsDirectory(globals()), models: modelsDirectory(globals()), ...options }, print);
   });
 
 // ---------------------------------------------------------------- extraction from HTTP APIs (sources/*.yaml)

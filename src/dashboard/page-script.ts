@@ -59,7 +59,7 @@ export const PAGE_SCRIPT = String.raw`
       var r = rows('freshness');
       return Object.assign({}, base, { xAxis: { type: 'category', data: pick(r, 'table_name') }, yAxis: { type: 'value', name: 'hours' },
         tooltip: { trigger: 'item', formatter: function (p) { return p.name + ': last success ' + (r[p.dataIndex].last_success_at || 'never') + ' UTC'; } },
-        series: [bars('hours since last success', pick(r, 'hours_since'))] });
+        series: [bars('hours since last success', pick(r, 'hours_since'), { label: { show: true, position: 'top', formatter: '{c} h' } })] });
     } },
     { id: 'price', section: 'market', title: 'Close, 7- and 30-day moving averages, Bollinger band', dataset: 'stockIndicators', option: function () {
       var r = tickerRows();

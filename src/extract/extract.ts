@@ -74,7 +74,14 @@ export async function extractWindows(source: SourceDefinition, windows: Window[]
     for (const [w, window] of windows.entries()) {
       const key = keys[w]!;
       const exists = landed.has(key);
-      if ((exists || landed.has(emptyMarkerKey(source, deps.prefix, key))) && !deps.force && !isOpen(window, now())) {
+      if ((exists || landed.has(emptyMarkerKey(source, deps.prefix, key))) && !deps.force && !isOpen(window, now(), source.window.delayMs)) {
+        await report({ source: source.name, window: window.id, item: itemLabel(item), key, outcome: 'skipped', records: 0, bytes: 0 });
+        open = undefined; // a range request covers consecutive missing windows only
+        continue;
+      }
+      if (window.startMs >= now() - source.window.delayMs) {
+        // Nothing of it is available yet (the API trails by delay_hours): nothing to ask for, nothing to remember.
+        await report({ source: source.name, window: window.id, item: itemLabel(item), key, outcome: 'empty', records: 0, bytes: 0 });
         await report({ source: source.name, window: window.id, item: itemLabel(item), key, outcome: 'skipped', records: 0, bytes: 0 });
         open = undefined; // a range request covers consecutive missing windows only
         continue;
@@ -111,7 +118,9 @@ async function fetchBatch(
 ): Promise<WindowResult[]> {
   const first = batch.windows[0]!;
   const last = batch.windows[batch.windows.length - 1]!;
-  const values = { ...stringValues(batch.item), ...requestValues(first, last, source.window.format) };
+  // A window still open is asked for only as far as the API has data (now, less its delay).
+  const availableUntil = (deps.now ?? Date.now)() - source.window.delayMs;
+  const values = { ...stringValues(batch.item), ...requestValues(first, last, source.window.format, availableUntil) };
   const authenticate = authenticatorFor(source.auth, secret);
   const paginate = paginatorFor(source.pagination);
   const template = deps.baseUrl ? source.request.url.replace(/^https?:\/\/[^/]+/, deps.baseUrl.replace(/\/+$/, '')) : source.request.url;
@@ -187,7 +196,7 @@ async function land(source: SourceDefinition, batch: Batch, i: number, body: Uin
   if (records === 0) {
     // A closed window with no data (a weekend, a holiday) is remembered, so a re-run does not ask again. The marker
     // lies outside every dataset prefix: the transform skips it.
-    if (!isOpen(batch.windows[i]!, (deps.now ?? Date.now)())) await deps.raw.write(emptyMarkerKey(source, deps.prefix, batch.keys[i]!), '', 'text/plain');
+    if (!isOpen(batch.windows[i]!, (deps.now ?? Date.now)(), source.window.delayMs)) await deps.raw.write(emptyMarkerKey(source, deps.prefix, batch.keys[i]!), '', 'text/plain');
     return { ...result, outcome: 'empty', bytes: 0 };
   }
   if (batch.existing[i]) {

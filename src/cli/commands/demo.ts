@@ -5,6 +5,9 @@ import { openLocalLake } from '../../adapters/local/local-lake.js';
 import { loadContractDirectory } from '../../adapters/local/contract-files.js';
 import { contractForKey } from '../../pipeline/schema/datasets.js';
 import { ingestFiles } from './ingest.js';
+import { refreshAfterRuns } from './models.js';
+import type { DatasetContract } from '../../pipeline/contract/contract.js';
+import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import { renderTable } from '../format.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 
@@ -19,7 +22,7 @@ const DEMO_MARKER = '.glueless-demo';
  * queries in sql/ answered, and what went to quarantine and why.
  */
 export async function runDemo(
-  options: { lake: string; datasets: string; samples: string; sql: string },
+  options: { lake: string; datasets: string; samples: string; sql: string; models?: string },
   print: (line: string) => void,
 ): Promise<void> {
   const contracts = await loadContractDirectory(options.datasets);
@@ -29,6 +32,7 @@ export async function runDemo(
 
   const samples = (await readdir(options.samples)).filter((f) => f.endsWith('.csv')).sort();
   const quarantined: string[] = [];
+  const runs: Array<{ contract: DatasetContract; manifest: RunManifest }> = [];
   for (const sample of samples) {
     const contract = contracts.find((c) => sample.startsWith(c.name)) ?? contractForKey(contracts, sample);
     if (!contract) {
@@ -37,7 +41,10 @@ export async function runDemo(
     }
     const [manifest] = await ingestFiles([path.join(options.samples, sample)], contract.name, { local, contracts }, print);
     if (manifest?.quarantineFile) quarantined.push(manifest.quarantineFile);
+    if (manifest) runs.push({ contract, manifest });
   }
+  // The gold models over what was ingested (models/*.sql), as `glueless ingest` refreshes them.
+  await refreshAfterRuns({ local, contracts }, options.models ?? 'models', runs, print);
 
   for (const file of (await readdir(options.sql)).filter((f) => f.endsWith('.sql')).sort()) {
     const sql = await readFile(path.join(options.sql, file), 'utf8');

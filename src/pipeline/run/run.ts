@@ -12,6 +12,7 @@ import { PartitionedParquetWriter } from '../write/partitioned-writer.js';
 import type { Lake, ObjectStore } from '../contract/ports.js';
 import { quarantineWriterFor } from '../write/quarantine.js';
 import { LINEAGE_COLUMNS } from '../contract/lineage.js';
+import { TableKeys } from '../checks/table-keys.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 
 /**
@@ -90,6 +91,22 @@ async function convert(
     if (path === undefined) partitionPaths.set(value, (path = partitionPathFor(contract, value, partitionKind)));
     return path;
   };
+  const tableKeys =
+    contract.primaryKeyScope === 'table'
+      ? new TableKeys(lake.processed, contract, parquetKey(contract.name, '', sourceKey).split('/').pop()!, contract.primaryKey.map((k) => rowColumns.indexOf(k)))
+      : undefined;
+  const decide = (record: SourceRecord, rejection: RowRejection | null, path: string): Promise<void> | undefined => {
+    if (rejection) {
+      manifest.countQuarantined(rejection.rule);
+      return quarantine.quarantineRow(record, rejection);
+    }
+    manifest.rowsWritten++;
+    return writer.add(values, path);
+  };
+  const acrossTable = (record: SourceRecord, path: string): Promise<void> | undefined => {
+    const holder = tableKeys!.holderOf(values, path);
+    return decide(record, holder === undefined ? null : tableDuplicateRejection(contract, values, rowColumns, holder), path);
+  };
   // Returns a promise only when the row needed I/O: most rows are handled without an await.
   const handle = (record: SourceRecord): Promise<void> | undefined => {
     manifest.rowsRead++;
@@ -99,12 +116,12 @@ async function convert(
       const earlier = duplicates.firstLineOf(values, record.line);
       if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
     }
-    if (rejection) {
-      manifest.countQuarantined(rejection.rule);
-      return quarantine.quarantineRow(record, rejection);
+    const path = rejection ? '' : partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number));
+    if (!rejection && tableKeys) {
+      if (!tableKeys.isLoaded(path)) return tableKeys.load(path).then(() => acrossTable(record, path));
+      return acrossTable(record, path);
     }
-    manifest.rowsWritten++;
-    return writer.add(values, partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number)));
+    return decide(record, rejection, path);
   };
 
   try {
@@ -189,6 +206,16 @@ async function rejectFile(sourceKey: string, contract: DatasetContract, lake: La
 function malformedRejection(record: SourceRecord): RowRejection {
   const text = record.text ?? '';
   return { rule: 'malformed', column: '', value: text.length > 200 ? `${text.slice(0, 197)}...` : text, message: `line ${record.line}: ${record.malformed}` };
+}
+
+function tableDuplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], holder: string): RowRejection {
+  const key = contract.primaryKey.map((k) => String(values[rowColumns.indexOf(k)])).join(', ');
+  return {
+    rule: 'unique',
+    column: contract.primaryKey.join(','),
+    value: key,
+    message: `${contract.primaryKey.join(', ')} ${key} is already in the table (${holder.split('/').pop()})`,
+  };
 }
 
 function duplicateRejection(contract: DatasetContract, values: RowValue[], rowColumns: string[], earlierLine: number): RowRejection {

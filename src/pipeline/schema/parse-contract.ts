@@ -86,13 +86,15 @@ const contractSchema = z
           pattern: regex.optional(),
           min_length: z.number().int().min(0).optional(),
           max_length: z.number().int().min(1).optional(),
+          statistics: z.boolean().optional(),
         }),
       )
       .min(1),
     derived: z
-      .array(z.strictObject({ name: identifier, type: columnType, expr: z.string().min(1) }))
+      .array(z.strictObject({ name: identifier, type: columnType, expr: z.string().min(1), statistics: z.boolean().optional() }))
       .default([]),
     primary_key: z.array(identifier).default([]),
+    primary_key_scope: z.enum(['file', 'table']).default('file'),
     partition_by: z.strictObject({
       column: identifier,
       layout: z.enum(['date', 'year_month_day_hour', 'year_month_day', 'year_month', 'year']).default('date'),
@@ -161,11 +163,18 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
       return fail(`derived[${index}].expr`, (error as Error).message);
     }
     typesByName.set(column.name, column.type);
-    return { name: column.name, type: column.type, expression, expressionText: column.expr };
+    return { name: column.name, type: column.type, expression, expressionText: column.expr, ...(column.statistics === undefined ? {} : { statistics: column.statistics }) };
   });
   raw.primary_key.forEach((key, index) => {
     if (!raw.columns.some((c) => c.name === key)) fail(`primary_key[${index}]`, `"${key}" is not a declared column`);
   });
+  if (raw.primary_key_scope === 'table') {
+    if (raw.primary_key.length === 0) fail('primary_key_scope', 'table needs a primary_key');
+    const kinds = raw.primary_key.map((key) => typesByName.get(key)?.kind);
+    if (kinds.some((kind) => kind !== 'string' && kind !== 'int' && kind !== 'bigint' && kind !== 'date' && kind !== 'timestamp')) {
+      fail('primary_key_scope', 'table works on string, int, bigint, date and timestamp keys');
+    }
+  }
   const arrival = raw.partition_by.column === INGEST_DATE || raw.partition_by.column === INGEST_TIME;
   const byIngestDate = arrival && !typesByName.has(raw.partition_by.column);
   if (byIngestDate && raw.partition_by.column === INGEST_TIME && raw.partition_by.layout === 'date') {
@@ -248,6 +257,7 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
         minLength: c.min_length,
         maxLength: c.max_length,
       },
+      ...(c.statistics === undefined ? {} : { statistics: c.statistics }),
     };
   });
   return {
@@ -266,6 +276,7 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
     columns,
     derived,
     primaryKey: raw.primary_key,
+    ...(raw.primary_key_scope === 'table' ? { primaryKeyScope: 'table' as const } : {}),
     partition: {
       column: raw.partition_by.column,
       layout: raw.partition_by.layout,

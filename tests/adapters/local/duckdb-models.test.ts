@@ -29,7 +29,12 @@ describe('gold models on the local lake', () => {
 
   it('builds daily_revenue and top_products from sales_orders_current, one row per key across files', async () => {
     const first = await ingestAndRefresh(local, contracts, 'sales/orders/a.csv', `${HEADER}\n1,C1,Lamp,2,10.00,2024-03-01,\n2,C2,Desk,1,100.00,2024-03-02,\n`);
-    expect(first.map((r) => [r.model, r.partitions])).toEqual([['daily_revenue', ['2024']], ['top_products', ['*']]]);
+    expect(first.map((r) => [r.model, r.partitions])).toEqual([
+      ['daily_revenue', ['2024']],
+      ['lake_quarantine', []], // views over the manifests, created on their first refresh
+      ['lake_runs', []],
+      ['top_products', ['*']],
+    ]);
     expect(await rows(local, 'SELECT order_date, orders, units, revenue FROM daily_revenue ORDER BY order_date')).toEqual([
       ['2024-03-01', '1', '2', '20.00'],
       ['2024-03-02', '1', '1', '100.00'],

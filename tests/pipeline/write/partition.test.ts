@@ -16,13 +16,13 @@ describe('hive partitioning', () => {
   it('partitions by a date column as col=YYYY-MM-DD and moves it out of the file', () => {
     const c = contract('date');
     expect(partitionKeys(c).map((k) => k.name)).toEqual(['happened']);
-    expect(fileColumns(c).map((col) => col.name)).toEqual(['id']);
+    expect(fileColumns(c).map((col) => col.name)).toEqual(['id', '_source_key', '_ingested_at']);
     expect(partitionPathFor(c, 19782, 'date')).toBe('happened=2024-02-29/');
   });
 
   it('partitions a timestamp as year=/month=/day= in UTC, keeping the column in the file', () => {
     const c = contract('year_month_day', 'timestamp');
-    expect(fileColumns(c).map((col) => col.name)).toEqual(['id', 'happened']);
+    expect(fileColumns(c).map((col) => col.name)).toEqual(['id', 'happened', '_source_key', '_ingested_at']);
     expect(partitionPathFor(c, Date.UTC(2024, 0, 5, 23, 59), 'timestamp')).toBe('year=2024/month=01/day=05/');
   });
 
@@ -39,7 +39,7 @@ columns: [{ name: id, type: int }]
 partition_by: { column: ingest_time, layout: year_month_day_hour }
 `);
     expect(arrival.partition).toEqual({ column: 'ingest_time', layout: 'year_month_day_hour', byIngestDate: true });
-    expect(fileColumns(arrival).map((col) => col.name)).toEqual(['id']);
+    expect(fileColumns(arrival).map((col) => col.name)).toEqual(['id', '_source_key', '_ingested_at']);
     expect(() => contract('year_month_day_hour', 'date')).toThrow(/a date has no hour/);
   });
 
