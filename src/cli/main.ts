@@ -200,6 +200,22 @@ program
 // ---------------------------------------------------------------- extraction from HTTP APIs (sources/*.yaml)
 const sourcesDirectory = (options: { sources?: string }) => options.sources || process.env.GLUELESS_SOURCES || 'sources';
 
+/** A progress bar over a run's windows (on a terminal, without --quiet); result lines print above it. */
+async function withWindowBar(name: string, run: (print: (line: string) => void, progress: (done: number, total: number) => void) => Promise<unknown>) {
+  const { createProgress } = await import('./progress.js');
+  const bars = createProgress({ quiet: globals().quiet, print });
+  let bar: ReturnType<typeof bars.bar> | undefined;
+  try {
+    await run(
+      (line) => bars.print(line),
+      (done, total) => (bar ??= bars.bar(`${name} windows`, total, 'items')).update(done),
+    );
+  } finally {
+    bar?.done();
+    bars.stop();
+  }
+}
+
 program
   .command('extract')
   .description("fetch a source's windows from its API, land them in the raw zone and convert them (--from/--to: a backfill)")
@@ -213,10 +229,13 @@ program
   .action(async (name: string, options: { date?: string; from?: string; to?: string; force?: boolean; baseUrl?: string; sources?: string }) => {
     const { runExtract } = await import('./commands/extract.js');
     const context = await openContext(globals());
-    const progress = process.stderr.isTTY && !globals().quiet
-      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
-      : undefined;
-    await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, print, progress);
+    let summary: Awaited<ReturnType<typeof runExtract>> | undefined;
+    await withWindowBar(name, async (line, progress) => {
+      summary = await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, line, progress);
+    });
+    const { refreshAfterRuns } = await import('./commands/models.js');
+    const runs = (summary?.manifests ?? []).map((manifest) => ({ contract: context.contracts.find((c) => c.name === manifest.dataset)!, manifest }));
+    await refreshAfterRuns(context, modelsDirectory(globals()), runs, print);
   });
 
 program
@@ -242,10 +261,7 @@ program
     const { backfill } = await import('./commands/backfill.js');
     const { loadContractDirectory } = await import('../adapters/local/contract-files.js');
     const contracts = await loadContractDirectory(datasetsDirectory(globals()));
-    const progress = process.stderr.isTTY && !globals().quiet
-      ? (done: number, total: number) => process.stderr.write(`\r${name}: ${done}/${total} windows${done === total ? '\n' : ''}`)
-      : undefined;
-    await backfill(name, { ...options, sources: sourcesDirectory(options) }, { contracts }, print, progress);
+    await withWindowBar(name, (line, progress) => backfill(name, { ...options, sources: sourcesDirectory(options) }, { contracts }, line, progress));
   });
 
 program

@@ -74,7 +74,14 @@ export async function extractWindows(source: SourceDefinition, windows: Window[]
     for (const [w, window] of windows.entries()) {
       const key = keys[w]!;
       const exists = landed.has(key);
-      if ((exists || landed.has(emptyMarkerKey(source, deps.prefix, key))) && !deps.force && !isOpen(window, now())) {
+      if ((exists || landed.has(emptyMarkerKey(source, deps.prefix, key))) && !deps.force && !isOpen(window, now(), source.window.delayMs)) {
+        await report({ source: source.name, window: window.id, item: itemLabel(item), key, outcome: 'skipped', records: 0, bytes: 0 });
+        open = undefined; // a range request covers consecutive missing windows only
+        continue;
+      }
+      if (window.startMs >= now() - source.window.delayMs) {
+        // Nothing of it is available yet (the API trails by delay_hours): nothing to ask for, nothing to remember.
+        await report({ source: source.name, window: window.id, item: itemLabel(item), key, outcome: 'empty', records: 0, bytes: 0 });
         await report({ source: source.name, window: window.id, item: itemLabel(item), key, outcome: 'skipped', records: 0, bytes: 0 });
         open = undefined; // a range request covers consecutive missing windows only
         continue;
@@ -111,7 +118,9 @@ async function fetchBatch(
 ): Promise<WindowResult[]> {
   const first = batch.windows[0]!;
   const last = batch.windows[batch.windows.length - 1]!;
-  const values = { ...stringValues(batch.item), ...requestValues(first, last, source.window.format) };
+  // A window still open is asked for only as far as the API has data (now, less its delay).
+  const availableUntil = (deps.now ?? Date.now)() - source.window.delayMs;
+  const values = { ...stringValues(batch.item), ...requestValues(first, last, source.window.format, availableUntil) };
   const authenticate = authenticatorFor(source.auth, secret);
   const paginate = paginatorFor(source.pagination);
   const template = deps.baseUrl ? source.request.url.replace(/^https?:\/\/[^/]+/, deps.baseUrl.replace(/\/+$/, '')) : source.request.url;
@@ -130,8 +139,8 @@ async function fetchBatch(
     authenticate(pageUrl, headers);
     const started = Date.now();
     lastUrl.set(batch, pageUrl.href);
-    const response = await getWithRetries(deps.http, { url: pageUrl.href, headers, timeoutMs: source.request.timeoutMs }, source.request.retry, deps, redact);
-    stats.requests += response.attempts;
+    const clock = { ...deps, onAttempt: () => stats.requests++ };
+    const response = await getWithRetries(deps.http, { url: pageUrl.href, headers, timeoutMs: source.request.timeoutMs }, source.request.retry, clock, redact);
     stats.latencyMs.push(Date.now() - started);
     const page = selectRecords(response.body, response.headers['content-type'] ?? '', source.response.records, source.response.errors);
     if (page.kind === 'csv') {
@@ -187,7 +196,7 @@ async function land(source: SourceDefinition, batch: Batch, i: number, body: Uin
   if (records === 0) {
     // A closed window with no data (a weekend, a holiday) is remembered, so a re-run does not ask again. The marker
     // lies outside every dataset prefix: the transform skips it.
-    if (!isOpen(batch.windows[i]!, (deps.now ?? Date.now)())) await deps.raw.write(emptyMarkerKey(source, deps.prefix, batch.keys[i]!), '', 'text/plain');
+    if (!isOpen(batch.windows[i]!, (deps.now ?? Date.now)(), source.window.delayMs)) await deps.raw.write(emptyMarkerKey(source, deps.prefix, batch.keys[i]!), '', 'text/plain');
     return { ...result, outcome: 'empty', bytes: 0 };
   }
   if (batch.existing[i]) {
@@ -214,10 +223,10 @@ function failed(source: SourceDefinition, batch: Batch, i: number, error: string
   return { source: source.name, window: batch.windows[i]!.id, item: itemLabel(batch.item), key: batch.keys[i]!, outcome: 'failed', records: 0, bytes: 0, error };
 }
 
+/** The item as messages name it: its first field (`ticker=NVDA`, `place=New York`). */
 function itemLabel(item: SourceItem): string {
-  return Object.entries(item)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const [first] = Object.entries(item);
+  return first ? `${first[0]}=${first[1]}` : '';
 }
 
 /** Where the extractor remembers a closed window that had no data: `_extract/empty/<source>/<key below the prefix>`. */

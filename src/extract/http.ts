@@ -15,6 +15,8 @@ export interface RetryClock {
   /** Milliseconds the caller has left (a Lambda's remaining time). */
   remainingMs?: () => number;
   onRetry?: (info: { url: string; attempt: number; delayMs: number; reason: string }) => void;
+  /** Called before every attempt: requests made, answered or not. */
+  onAttempt?: () => void;
 }
 
 /** A request that did not succeed; `message` is one line with the HTTP status or transport fault and the API's reason. */
@@ -35,6 +37,7 @@ export async function getWithRetries(
     let reason: string;
     let retryAfterMs: number | undefined;
     try {
+      clock.onAttempt?.();
       const response = await http.get(request);
       if (response.status >= 200 && response.status < 300) return { ...response, attempts: attempt };
       reason = `HTTP ${response.status}${describe(reasonOf(response.body, response.headers))}`;

@@ -52,6 +52,12 @@ export interface WindowSpec {
   /** The scheduled run fetches the `lookback` windows ending `lag` windows before the current one. */
   lag: number;
   lookback: number;
+  /**
+   * How long after a moment the API's data for it is complete (Open-Meteo's archive trails by days). Requests never
+   * ask past `now - delay`, and a window counts as open — fetched again, replaced when it changed — until `delay`
+   * after its end.
+   */
+  delayMs: number;
   /** A backfill may ask for up to this many consecutive windows in one request; records are split by `recordTime`. */
   requestSpan: number;
   recordTime?: { field: string; format: 'date' | 'epoch_ms' | 'epoch_s' };

@@ -115,14 +115,20 @@ export function scheduledWindows(nowMs: number, spec: WindowSpec): Window[] {
 }
 
 /** A window still open (today's, this month's) may gain data: it is fetched again and replaced when it changed. */
-export function isOpen(window: Window, nowMs: number): boolean {
-  return nowMs < window.untilMs;
+export function isOpen(window: Window, nowMs: number, delayMs = 0): boolean {
+  return nowMs < window.untilMs + delayMs;
 }
 
 /** `{start}`, `{end}` (the window's last instant, inclusive) and `{until}` (exclusive) for a run of windows. */
-export function requestValues(first: Window, last: Window, format: WindowFormat): Record<(typeof WINDOW_PLACEHOLDERS)[number], string> {
+export function requestValues(
+  first: Window,
+  last: Window,
+  format: WindowFormat,
+  availableUntilMs = Number.POSITIVE_INFINITY,
+): Record<(typeof WINDOW_PLACEHOLDERS)[number], string> {
   const write = (ms: number) => formatInstant(ms, first.timeZone, format);
-  return { start: write(first.startMs), end: write(last.untilMs - 1), until: write(last.untilMs) };
+  const until = Math.min(last.untilMs, availableUntilMs);
+  return { start: write(first.startMs), end: write(until - 1), until: write(until) };
 }
 
 function formatInstant(ms: number, timeZone: string, format: WindowFormat): string {

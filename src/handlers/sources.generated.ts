@@ -4,7 +4,7 @@ import type { SourceDefinition } from '../extract/source.js';
 export const bundledSources: SourceDefinition[] = [
   {
     "name": "stock_daily",
-    "description": "Polygon.io daily bars, one JSON-lines object per ticker and trading day.",
+    "description": "Polygon.io daily bars, one JSON-lines object per ticker and month.",
     "file": "sources/stock_daily.yaml",
     "request": {
       "url": "https://api.polygon.io/v2/aggs/ticker/{ticker}/range/1/day/{start}/{end}",
@@ -45,14 +45,15 @@ export const bundledSources: SourceDefinition[] = [
       "name": "apiKey"
     },
     "window": {
-      "unit": "day",
+      "unit": "month",
       "timezone": "America/New_York",
       "format": "date",
       "schedule": "cron(30 18 ? * MON-FRI *)",
       "scheduleTimezone": "America/New_York",
       "lag": 0,
-      "lookback": 5,
-      "requestSpan": 366,
+      "lookback": 2,
+      "delayMs": 86400000,
+      "requestSpan": 24,
       "recordTime": {
         "field": "t",
         "format": "epoch_ms"
@@ -81,7 +82,7 @@ export const bundledSources: SourceDefinition[] = [
     },
     "target": {
       "dataset": "stock_daily",
-      "key": "year={yyyy}/month={MM}/day={dd}/stock_daily_{ticker}_{window}.jsonl.gz",
+      "key": "year={yyyy}/month={MM}/stock_daily_{ticker}_{window}.jsonl.gz",
       "format": "jsonl"
     }
   },
@@ -132,6 +133,7 @@ export const bundledSources: SourceDefinition[] = [
       "scheduleTimezone": "Australia/Sydney",
       "lag": 1,
       "lookback": 2,
+      "delayMs": 0,
       "requestSpan": 1
     },
     "pagination": {
@@ -152,7 +154,7 @@ export const bundledSources: SourceDefinition[] = [
   },
   {
     "name": "weather_daily",
-    "description": "Open-Meteo archive, one JSON-lines object per place and day.",
+    "description": "Open-Meteo archive, one JSON-lines object per place and month.",
     "file": "sources/weather_daily.yaml",
     "request": {
       "url": "https://archive-api.open-meteo.com/v1/archive",
@@ -197,14 +199,15 @@ export const bundledSources: SourceDefinition[] = [
       "type": "none"
     },
     "window": {
-      "unit": "day",
+      "unit": "month",
       "timezone": "UTC",
       "format": "date",
       "schedule": "cron(0 6 * * ? *)",
       "scheduleTimezone": "UTC",
-      "lag": 5,
-      "lookback": 7,
-      "requestSpan": 366,
+      "lag": 0,
+      "lookback": 2,
+      "delayMs": 432000000,
+      "requestSpan": 24,
       "recordTime": {
         "field": "time",
         "format": "date"
@@ -233,7 +236,7 @@ export const bundledSources: SourceDefinition[] = [
     },
     "target": {
       "dataset": "weather_daily",
-      "key": "year={yyyy}/month={MM}/day={dd}/weather_daily_{slug}_{window}.jsonl.gz",
+      "key": "year={yyyy}/month={MM}/weather_daily_{slug}_{window}.jsonl.gz",
       "format": "jsonl"
     }
   }

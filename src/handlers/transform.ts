@@ -92,7 +92,7 @@ let refreshQueue: SqsRefreshQueue | undefined;
 /** The gold models reading this table are refreshed by the refresh function, through its queue (when deployed). */
 async function queueModelRefreshes(key: string, manifest: RunManifest): Promise<void> {
   const queueUrl = process.env.MODEL_REFRESH_QUEUE_URL;
-  if (!queueUrl) return;
+  if (!queueUrl || queueUrl === 'none') return; // `none`: no models queued (glueless invoke without a queue)
   const contract = contracts.find((c) => c.name === manifest.table)!;
   const messages = messagesFor(models, manifest.table, changeOfRun(contract, manifest), key);
   await (refreshQueue ??= new SqsRefreshQueue({ client: new SQSClient({}), queueUrl })).send(messages);

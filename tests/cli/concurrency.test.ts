@@ -29,7 +29,7 @@ describe('glueless commands at the same time on one lake', () => {
   it('four ingests of different files started together all succeed, queries meanwhile too, and every row is counted once', async () => {
     const files = await Promise.all([0, 1, 2, 3].map(variant));
     const runs = [
-      ...files.map((file) => spawnGlueless(['--lake', lake, 'ingest', file])),
+      ...files.map((file) => spawnGlueless(['--lake', lake, 'ingest', file, '--dataset', 'sales_orders'])),
       ...[0, 1].map(() => spawnGlueless(['--lake', lake, 'query', 'SELECT 1 AS one', '--format', 'csv'])),
       spawnGlueless(['--lake', lake, 'tables']),
     ];

@@ -45,7 +45,7 @@ describe('glueless query on 500,000 rows', () => {
   it('--format csv writes every row in bounded memory', async () => {
     const result = await streamed(['query', 'SELECT * FROM sales_orders ORDER BY order_id', '--format', 'csv']);
     expect(result).toMatchObject({ code: 0, stderr: '', lines: ROWS + 1 });
-    expect(result.first).toMatch(/^order_id,customer_id,product,quantity,price,notes,total_amount,order_date\n100001,/);
+    expect(result.first).toMatch(/^order_id,customer_id,product,quantity,price,notes,total_amount,(.*,)?order_date\n100001,/);
     expect(result.last).toMatch(new RegExp(`^${100000 + ROWS},`));
   });
 
@@ -68,7 +68,7 @@ describe('glueless query on 500,000 rows', () => {
 
   it('a failing query exits non-zero through a pipe, in one line naming the tables there are', async () => {
     const result = await streamed(['query', 'SELECT * FROM sales_order']);
-    expect(result).toMatchObject({ code: 1, bytes: 0, stderr: 'glueless: no table sales_order; tables: sales_orders\n' });
+    expect(result).toMatchObject({ code: 1, bytes: 0, stderr: expect.stringMatching(/^glueless: no table sales_order; tables: (.*, )?sales_orders(, .*)?\n$/) });
   });
 
   it('a reader that stops early (| head) ends the query quietly', async () => {

@@ -24,6 +24,16 @@ function shipped(name: string, items?: SourceDefinition['request']['items']): So
   return { ...source, request: { ...source.request, retry: FAST, timeoutMs: 2000, items: items ?? source.request.items } };
 }
 
+/** The shipped Polygon source with day windows: weekends and holidays are windows of their own, and empty. */
+function dailyStock(items: SourceDefinition['request']['items']): SourceDefinition {
+  const source = shipped('stock_daily', items);
+  return {
+    ...source,
+    window: { ...source.window, unit: 'day', requestSpan: 366, delayMs: 0 },
+    target: { ...source.target, key: 'year={yyyy}/month={MM}/day={dd}/stock_daily_{ticker}_{window}.jsonl.gz' },
+  };
+}
+
 const windows = (source: SourceDefinition, from: string, to: string) => windowsBetween(parseWindowDate(from)!, parseWindowDate(to)!, source.window);
 
 let local: Awaited<ReturnType<typeof tempLake>>;
@@ -63,7 +73,7 @@ describe('Polygon daily aggregates', () => {
   beforeEach(() => {
     api.requests.length = 0;
   });
-  const nvda = () => shipped('stock_daily', [{ ticker: 'NVDA' }]);
+  const nvda = () => dailyStock([{ ticker: 'NVDA' }]);
 
   it('lands every trading day of a half-year backfill once, over several pages, and asks nothing when run again', async () => {
     const source = nvda();
@@ -132,7 +142,7 @@ describe('Polygon daily aggregates', () => {
   });
 
   it("fails on the API's own error body, an HTML page, a wrong shape — naming source, window, URL without the key, and reason", async () => {
-    const source = shipped('stock_daily', [{ ticker: 'BAD' }]);
+    const source = dailyStock([{ ticker: 'BAD' }]);
     const bad = await extractWindows(source, windows(source, '2024-03-05', '2024-03-05'), deps(api, 'stock/daily/'));
     expect(bad.results[0]!.error).toMatch(/^stock_daily 2024-03-05 ticker=BAD: GET .*apiKey=\*\*\*: the API reports an error \(status: "ERROR"\): Ticker BAD is not supported$/);
 
@@ -203,22 +213,37 @@ describe('Open-Meteo archive', () => {
 
   it('zips the daily columns into one record a day per place, with the place added and missing values null', async () => {
     const source = shipped('weather_daily');
-    const { results, stats } = await extractWindows(source, windows(source, '2024-03-01', '2024-03-05'), deps(api, 'weather/daily/'));
-    expect(results.map((r) => r.outcome)).toEqual(Array(15).fill('landed'));
-    expect(stats.requests).toBe(3);
-    const [day] = await jsonLines('weather/daily/year=2024/month=03/day=03/weather_daily_new-york_2024-03-03.jsonl.gz');
+    const { results, stats } = await extractWindows(source, windows(source, '2024-02', '2024-03'), deps(api, 'weather/daily/'));
+    expect(results.map((r) => [r.window, r.outcome, r.records])).toEqual(
+      ['sydney', 'new-york', 'london'].flatMap(() => [['2024-02', 'landed', 29], ['2024-03', 'landed', 31]]),
+    );
+    expect(stats.requests).toBe(3); // one range request per place, split into months by `time`
+    const month = await jsonLines('weather/daily/year=2024/month=03/weather_daily_new-york_2024-03.jsonl.gz');
+    const day = month.find((record) => record.time === '2024-03-03');
     expect(day).toEqual({
       time: '2024-03-03', temperature_2m_max: expect.any(Number), temperature_2m_min: expect.any(Number),
       precipitation_sum: null, wind_speed_10m_max: expect.any(Number), place: 'New York', latitude: 40.7128, longitude: -74.006,
     });
     const query = api.requests[0]!.url.searchParams;
-    expect([query.get('start_date'), query.get('end_date'), query.get('latitude')]).toEqual(['2024-03-01', '2024-03-05', '-33.8688']);
+    expect([query.get('start_date'), query.get('end_date'), query.get('latitude')]).toEqual(['2024-02-01', '2024-03-31', '-33.8688']);
+  });
+
+  it('asks for a month still open only as far as the archive has data, and replaces it as the archive fills', async () => {
+    const source = shipped('weather_daily', [{ place: 'Sydney', slug: 'sydney', latitude: -33.8688, longitude: 151.2093 }]);
+    const july = windows(source, '2024-07', '2024-07');
+    const first = await extractWindows(source, july, deps(api, 'weather/daily/', { now: () => Date.parse('2024-07-15T06:00:00Z') }));
+    expect(first.results.map((r) => [r.outcome, r.records])).toEqual([['landed', 10]]); // 1–10 July: five days behind
+    expect(api.requests.at(-1)!.url.searchParams.get('end_date')).toBe('2024-07-10');
+    const later = await extractWindows(source, july, deps(api, 'weather/daily/', { now: () => Date.parse('2024-07-20T06:00:00Z') }));
+    expect(later.results.map((r) => [r.outcome, r.records])).toEqual([['replaced', 15]]);
+    const settled = await extractWindows(source, july, deps(api, 'weather/daily/', { now: () => Date.parse('2024-08-10T00:00:00Z') }));
+    expect(settled.results.map((r) => [r.outcome, r.records])).toEqual([['skipped', 0]]);
   });
 
   it("fails with Open-Meteo's own reason", async () => {
     const source = shipped('weather_daily', [{ place: 'Sydney', slug: 'sydney', latitude: -33.8688, longitude: 151.2093 }]);
-    const { results } = await extractWindows(source, windows(source, '1939-12-31', '1939-12-31'), deps(api, 'weather/daily/'));
-    expect(results[0]!.error).toMatch(/^weather_daily 1939-12-31 .*: GET .*: HTTP 400: Parameter 'start_date' is out of allowed range/);
+    const { results } = await extractWindows(source, windows(source, '1939-12', '1939-12'), deps(api, 'weather/daily/'));
+    expect(results[0]!.error).toMatch(/^weather_daily 1939-12 .*: GET .*: HTTP 400: Parameter 'start_date' is out of allowed range/);
   });
 });
 

@@ -47,7 +47,7 @@ describe('windows', () => {
     expect(windowsBetween(parseWindowDate('2024-01-30')!, parseWindowDate('2024-02-02')!, ny).map((w) => w.id)).toEqual([
       '2024-01-30', '2024-01-31', '2024-02-01', '2024-02-02',
     ]);
-    const spec = { unit: 'month' as const, timezone: 'Australia/Sydney', format: 'date' as const, schedule: '', scheduleTimezone: 'UTC', lag: 1, lookback: 2, requestSpan: 1 };
+    const spec = { unit: 'month' as const, timezone: 'Australia/Sydney', format: 'date' as const, schedule: '', scheduleTimezone: 'UTC', lag: 1, lookback: 2, requestSpan: 1, delayMs: 0 };
     // 2024-03-01T15:00Z is already 2 March in Sydney.
     expect(scheduledWindows(Date.parse('2024-03-01T15:00:00Z'), spec).map((w) => w.id)).toEqual(['2024-01', '2024-02']);
     expect(parseWindowDate('2024-02-30')).toBeUndefined();

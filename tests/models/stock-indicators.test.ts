@@ -78,19 +78,29 @@ const HEADER = 'ticker,trade_date,open,high,low,close,volume,vwap,trades,bar_sta
 const csvOf = (rows: ReturnType<typeof bars>) =>
   `${HEADER}\n${rows.map((r) => `${r.ticker},${r.date},${r.close},${r.close},${r.close},${r.close},1000,${r.close},10,${r.date}T14:30:00Z`).join('\n')}\n`;
 
+/** Polygon-shaped JSON lines, as the extractor lands them for datasets/stock_daily.yaml (t: the bar's start, epoch ms). */
+const jsonlOf = (rows: ReturnType<typeof bars>) =>
+  rows.map((r) => JSON.stringify({ ticker: r.ticker, t: Date.parse(`${r.date}T05:00:00Z`), o: r.close, h: r.close, l: r.close, c: r.close, v: 1000, vw: r.close, n: 10 })).join('\n') + '\n';
+
+const INPUTS = [
+  { name: 'a fixture contract fed by CSV', contract: 'tests/fixtures/datasets/stock_daily.yaml', prefix: 'market/stock_daily/', extension: 'csv', render: csvOf },
+  { name: "the shipped datasets/stock_daily.yaml fed Polygon's JSON lines", contract: 'datasets/stock_daily.yaml', prefix: 'stock/daily/', extension: 'jsonl', render: jsonlOf },
+];
+
 const COLUMNS = ['close', 'pct_change', 'sma_7', 'sma_30', 'volatility_30', 'bb_middle', 'bb_upper', 'bb_lower', 'ema_12', 'ema_26', 'macd', 'macd_signal', 'macd_hist'] as const;
 
-describe('stock_indicators', () => {
+describe.each(INPUTS)('stock_indicators over $name', (input) => {
   let local: Awaited<ReturnType<typeof tempLake>>;
   let contract: DatasetContract;
   beforeAll(async () => {
     local = await tempLake();
-    contract = parseContract(await readFile('tests/fixtures/datasets/stock_daily.yaml', 'utf8'), 'stock_daily.yaml');
+    contract = parseContract(await readFile(input.contract, 'utf8'), input.contract);
   });
   afterAll(() => local.cleanup());
 
-  const ingest = async (key: string, csv: string) => {
-    await landRaw(local, key, csv);
+  const ingest = async (name: string, rows: ReturnType<typeof bars>) => {
+    const key = `${input.prefix}${name}.${input.extension}`;
+    await landRaw(local, key, input.render(rows));
     const result = await ingestObject(key, { ...local, contracts: [contract] });
     if (result.status !== 'processed') throw new Error(JSON.stringify(result));
     return refreshAfterRuns({ local, contracts: [contract] }, 'models', [{ contract, manifest: result.manifest }], () => undefined);
@@ -101,8 +111,8 @@ describe('stock_indicators', () => {
 
   it('equals pandas-style rolling and ewm to 1e-6 of the close, each ticker on its own, past the 250-row EMA lookback', async () => {
     const first = nvda.filter((b) => b.date < '2024-01-01');
-    await ingest('market/stock_daily/2022-2023.csv', csvOf([...first, ...aapl]));
-    await ingest('market/stock_daily/2024.csv', csvOf(nvda.filter((b) => b.date >= '2024-01-01')));
+    await ingest('2022-2023', [...first, ...aapl]);
+    await ingest('2024', nvda.filter((b) => b.date >= '2024-01-01'));
 
     for (const series of [nvda, aapl]) {
       const expected = reference(series.map((b) => b.close));
@@ -141,11 +151,11 @@ describe('stock_indicators', () => {
 
   it('refreshes only the periods a window can move: a new year alone, a correction that year and every later one', async () => {
     const next = bars('NVDA', '2025-01-01', 5, 3, nvda.at(-1)!.close).filter((b) => b.date > nvda.at(-1)!.date);
-    const later = await ingest('market/stock_daily/2025.csv', csvOf(next));
+    const later = await ingest('2025', next);
     expect(later.find((r) => r.model === 'stock_indicators')!.partitions).toEqual(['2025']);
 
     const fix = nvda.find((b) => b.date.startsWith('2023-06'))!;
-    const corrected = await ingest('market/stock_daily/fix.csv', csvOf([{ ...fix, close: fix.close * 1.01 }]));
+    const corrected = await ingest('fix', [{ ...fix, close: fix.close * 1.01 }]);
     expect(corrected.find((r) => r.model === 'stock_indicators')!.partitions).toEqual(['2023', '2024', '2025']);
   });
 });

@@ -1,8 +1,9 @@
+import type { RunManifest } from '../../pipeline/contract/run-manifest.js';
 import { FetchHttpClient } from '../../adapters/http/fetch-http-client.js';
 import { EnvSecretStore } from '../../adapters/local/env-secret-store.js';
 import { loadSourceDirectory } from '../../adapters/local/source-files.js';
 import type { LocalLake } from '../../adapters/local/local-lake.js';
-import { extractWindows, failureOf, type WindowResult } from '../../extract/extract.js';
+import { extractWindows, type WindowResult } from '../../extract/extract.js';
 import { lastWindowLanded } from '../../extract/landed.js';
 import { bindSources, findSource, type BoundSource } from '../../extract/sources.js';
 import type { HttpClient, SecretStore } from '../../extract/ports.js';
@@ -40,6 +41,8 @@ export interface ExtractSummary {
   requests: number;
   rowsWritten: number;
   rowsQuarantined: number;
+  /** The runs that converted landed windows: what the gold models refresh from. */
+  manifests: RunManifest[];
 }
 
 export async function loadBoundSources(directory: string, contracts: DatasetContract[]): Promise<BoundSource[]> {
@@ -61,6 +64,7 @@ export async function runExtract(
   let rowsWritten = 0;
   let rowsQuarantined = 0;
   const conversionErrors: string[] = [];
+  const manifests: RunManifest[] = [];
   // Conversions run one after the other while fetching goes on: the catalog takes one writer at a time.
   let conversions = Promise.resolve();
   const { results, stats } = await extractWindows(source, windows, {
@@ -80,6 +84,7 @@ export async function runExtract(
           const ingested = await ingestObject(result.key, { ...context.local, contracts: context.contracts });
           if (ingested.status === 'skipped') throw new GluelessError(ingested.reason);
           if (ingested.status === 'rejected') throw new GluelessError(ingested.manifest.rejectReason ?? 'rejected');
+          manifests.push(ingested.manifest);
           rowsWritten += ingested.manifest.rowsWritten;
           rowsQuarantined += ingested.manifest.rowsQuarantined;
         } catch (error) {
@@ -98,10 +103,10 @@ export async function runExtract(
       `${rowsQuarantined} quarantined`,
   );
   for (const failure of results.filter((r) => r.outcome === 'failed')) print(`  failed: ${failure.error}`);
-  const failure = failureOf(results);
-  if (failure) throw failure;
+  const failed = results.filter((r) => r.outcome === 'failed').length;
+  if (failed > 0) throw new GluelessError(`${failed} of ${results.length} windows failed (listed above); run the same command again to fetch only what is missing`);
   if (conversionErrors.length > 0) throw new GluelessError(`landed but not converted: ${conversionErrors.join('; ')}`);
-  return { results, requests: stats.requests, rowsWritten, rowsQuarantined };
+  return { results, requests: stats.requests, rowsWritten, rowsQuarantined, manifests };
 }
 
 /** `glueless sources`: every source with its dataset, window, schedule and the last window landed. */

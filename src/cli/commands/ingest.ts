@@ -48,9 +48,8 @@ async function ingestAll(
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean },
 ): Promise<RunManifest[]> {
-  await Promise.all(files.map(fileSize)); // a missing file is named before any dataset is chosen
-  const contracts = await Promise.all(files.map((file) => pickContract(context.contracts, datasetName, file)));
   const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
+  const contracts = await Promise.all(files.map((file) => pickContract(context.contracts, datasetName, file)));
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
   const progress = createProgress({ quiet: options.quiet, print });
@@ -149,12 +148,15 @@ async function pickContract(contracts: DatasetContract[], name: string | undefin
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;
-  const stem = path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, '');
+  // The dataset the file is named after: its whole stem, or the longest dataset name it starts with (sales_orders_2024.csv).
+  const stem = toSnakeCase(path.basename(file).replace(/(\.[A-Za-z0-9]{1,8})+$/, ''));
   const firstLine = await readFirstLine(file);
   const scored = contracts.map((contract) => ({ contract, ...headerFit(contract, firstLine, file) }));
   const fitting = scored.filter((s) => s.fits).map((s) => s.contract);
   if (fitting.length === 1) return fitting[0]!;
-  const named = (fitting.length > 0 ? fitting : contracts).find((c) => c.name === stem);
+  const named = (fitting.length > 0 ? fitting : contracts)
+    .filter((c) => stem === c.name || stem.startsWith(`${c.name}_`))
+    .sort((a, b) => b.name.length - a.name.length)[0];
   if (named) return named;
   if (fitting.length > 1) {
     throw new GluelessError(`${file}: its header fits several datasets (${fitting.map((c) => c.name).join(', ')}); choose one with --dataset`);

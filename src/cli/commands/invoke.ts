@@ -34,7 +34,7 @@ export async function invokeFunction(eventFile: string, options: InvokeOptions, 
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: literalValue(template, fn.memorySize) ?? '128',
   };
   const missing = Object.keys(fn.environment).filter((name) => !environment[name as keyof typeof environment]);
-  if (missing.length > 0) {
+  if (missing.length > 0 && !options.envVars) {
     throw new GluelessError(
       `${fn.name}: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set (the template leaves ${missing.length === 1 ? 'it' : 'them'} ` +
         `to the deployment): pass --env-vars events/env.json, or export ${missing.length === 1 ? 'it' : 'them'}`,

@@ -48,6 +48,8 @@ export interface ColumnContract {
   required: boolean;
   parse: ParseOptions;
   rules: ValueRules;
+  /** Row-group min/max in the Parquet footer; by default only for the primary key and the partition column. */
+  statistics?: boolean;
 }
 
 /** How a column's text is read before it is cast. */
@@ -93,6 +95,8 @@ export interface DerivedColumn {
   expression: Expression;
   /** The expression as written in the contract, for DDL comments and error messages. */
   expressionText: string;
+  /** Row-group min/max in the Parquet footer (default off for a derived column). */
+  statistics?: boolean;
 }
 
 export type PartitionLayout = 'date' | 'year_month_day_hour' | 'year_month_day' | 'year_month' | 'year';

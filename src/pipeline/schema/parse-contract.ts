@@ -86,11 +86,12 @@ const contractSchema = z
           pattern: regex.optional(),
           min_length: z.number().int().min(0).optional(),
           max_length: z.number().int().min(1).optional(),
+          statistics: z.boolean().optional(),
         }),
       )
       .min(1),
     derived: z
-      .array(z.strictObject({ name: identifier, type: columnType, expr: z.string().min(1) }))
+      .array(z.strictObject({ name: identifier, type: columnType, expr: z.string().min(1), statistics: z.boolean().optional() }))
       .default([]),
     primary_key: z.array(identifier).default([]),
     primary_key_scope: z.enum(['file', 'table']).default('file'),
@@ -162,7 +163,7 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
       return fail(`derived[${index}].expr`, (error as Error).message);
     }
     typesByName.set(column.name, column.type);
-    return { name: column.name, type: column.type, expression, expressionText: column.expr };
+    return { name: column.name, type: column.type, expression, expressionText: column.expr, ...(column.statistics === undefined ? {} : { statistics: column.statistics }) };
   });
   raw.primary_key.forEach((key, index) => {
     if (!raw.columns.some((c) => c.name === key)) fail(`primary_key[${index}]`, `"${key}" is not a declared column`);
@@ -256,6 +257,7 @@ function checkReferences(raw: RawContract, fileName: string): DatasetContract {
         minLength: c.min_length,
         maxLength: c.max_length,
       },
+      ...(c.statistics === undefined ? {} : { statistics: c.statistics }),
     };
   });
   return {

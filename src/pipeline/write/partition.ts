@@ -51,14 +51,18 @@ export function partitionKeys(contract: DatasetContract): PartitionKey[] {
 
 /** Columns stored in the Parquet files: every source and derived column except those that became partition keys, then
  * the lineage columns. */
-export function fileColumns(contract: DatasetContract): Array<{ name: string; type: ColumnType; required: boolean }> {
+export function fileColumns(contract: DatasetContract): Array<{ name: string; type: ColumnType; required: boolean; statistics: boolean }> {
   const keyNames = new Set(partitionKeys(contract).map((k) => k.name));
+  // Row-group min/max only where queries prune on them (they cost time to gather for every column chunk): the primary
+  // key, the partition column when it stays in the files, and what the contract marks with `statistics: true`.
+  const pruned = (name: string, marked: boolean | undefined) =>
+    marked ?? (contract.primaryKey.includes(name) || name === contract.partition.column);
   return [
-    ...contract.columns.map((c) => ({ name: c.name, type: c.type, required: c.required })),
-    ...contract.derived.map((d) => ({ name: d.name, type: d.type, required: false })),
+    ...contract.columns.map((c) => ({ name: c.name, type: c.type, required: c.required, statistics: pruned(c.name, c.statistics) })),
+    ...contract.derived.map((d) => ({ name: d.name, type: d.type, required: false, statistics: pruned(d.name, d.statistics) })),
   ]
     .filter((c) => !keyNames.has(c.name))
-    .concat(LINEAGE_COLUMNS.map((c) => ({ name: c.name, type: c.type, required: false })));
+    .concat(LINEAGE_COLUMNS.map((c) => ({ name: c.name, type: c.type, required: false, statistics: false })));
 }
 
 const MS_PER_DAY = 86_400_000;

@@ -84,7 +84,7 @@ columns: [{ name: event_id, type: string }, { name: context, type: json }]
 partition_by: { column: ingest_time, layout: year_month_day_hour }
 `, 'clicks.yaml');
     const ddl = createTableStatement(hourly, 's3://lake-processed/tables/clicks/');
-    expect(ddl).toContain('  `event_id` string,\n  `context` string\n)');
+    expect(ddl).toContain('  `event_id` string,\n  `context` string,\n  `_source_key` string,\n  `_ingested_at` timestamp\n)');
     expect(ddl).toContain('PARTITIONED BY (\n  `year` string,\n  `month` string,\n  `day` string,\n  `hour` string\n)');
   });
 
