@@ -1,7 +1,7 @@
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SourceError } from './errors.js';
 import { isIdentifier } from '../pipeline/contract/names.js';
+import { parseYamlFile, timeZone } from '../pipeline/schema/yaml-schema.js';
 import type { SourceDefinition, SourceItem } from './source.js';
 import { placeholdersOf } from './placeholders.js';
 import { KEY_PLACEHOLDERS, WINDOW_PLACEHOLDERS } from './window.js';
@@ -9,18 +9,6 @@ import { KEY_PLACEHOLDERS, WINDOW_PLACEHOLDERS } from './window.js';
 /** Loads a source definition from its YAML and validates it: a mistake names the file and the field. */
 
 const identifier = z.string().refine(isIdentifier, { message: 'must be lowercase snake_case (letters, digits, _)' });
-
-const timeZone = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'unknown IANA time zone (e.g. UTC, America/New_York, Australia/Sydney)' },
-);
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -113,22 +101,7 @@ const sourceSchema = z.strictObject({
 type RawSource = z.output<typeof sourceSchema>;
 
 export function parseSource(yamlText: string, fileName: string): SourceDefinition {
-  let document: unknown;
-  try {
-    document = parseYaml(yamlText);
-  } catch (error) {
-    throw new SourceError(`${fileName}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const result = sourceSchema.safeParse(document);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new SourceError(`${fileName}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
-  }
-  return checkReferences(result.data, fileName);
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+  return checkReferences(parseYamlFile(sourceSchema, yamlText, fileName, (message) => new SourceError(message)), fileName);
 }
 
 /** What a schema cannot say: placeholders name real things, keys are unique per window and item, auth has a secret. */

@@ -1,5 +1,5 @@
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseYamlFile, timeZone } from './yaml-schema.js';
 import { ContractError } from '../contract/errors.js';
 import { DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_BYTES } from '../read/decompress.js';
 import { isIdentifier } from '../contract/names.js';
@@ -34,18 +34,6 @@ const regex = z.string().refine(
     }
   },
   { message: 'not a valid regular expression' },
-);
-
-const timeZone = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'unknown IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)' },
 );
 
 const contractSchema = z
@@ -123,25 +111,7 @@ type RawContract = z.output<typeof contractSchema>;
 
 /** Parses and validates contract YAML. `fileName` appears in every error message. */
 export function parseContract(yamlText: string, fileName: string): DatasetContract {
-  let document: unknown;
-  try {
-    document = parseYaml(yamlText);
-  } catch (error) {
-    const reason = (error as Error).message.split('\n')[0];
-    throw new ContractError(`${fileName}: not valid YAML: ${reason}`);
-  }
-  const result = contractSchema.safeParse(document);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ContractError(`${fileName}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
-  }
-  return checkReferences(result.data, fileName);
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
-    .join('');
+  return checkReferences(parseYamlFile(contractSchema, yamlText, fileName, (message) => new ContractError(message)), fileName);
 }
 
 /** Cross-field checks a schema cannot express: names unique, keys and expressions refer to real columns. */
