@@ -27,6 +27,17 @@ function errorOf(yaml: string): string {
 }
 
 describe('dataset contracts', () => {
+  it('suggests the key a misspelt one was meant to be, and says a delimiter is one character', () => {
+    expect(errorOf(base.replace('quantity, type: int, required: true', 'quantity, type: int, requried: true'))).toBe(
+      'datasets/bad.yaml: columns[1]: Unrecognized key: "requried" (did you mean "required"?)',
+    );
+    expect(errorOf(base.replace('primary_key:', 'primary_kee:'))).toMatch(/\(top level\): .*"primary_kee" \(did you mean "primary_key"\?\)$/);
+    expect(errorOf(base.replace('partition_by: { column: order_date }', 'partition_by: { column: order_date, zzzzzzz: 1 }'))).not.toMatch(/did you mean/);
+    expect(errorOf(base.replace('prefix: sales/orders/ }', 'prefix: sales/orders/, delimiter: ";;" }'))).toBe(
+      'datasets/bad.yaml: source.delimiter: must be one character, e.g. "," ";" "\\t" "|"',
+    );
+  });
+
   it('loads the sales orders sample contract', async () => {
     const contract = parseContract(await readFile('datasets/sales_orders.yaml', 'utf8'), 'datasets/sales_orders.yaml');
     expect(contract.name).toBe('sales_orders');
