@@ -42,7 +42,7 @@ export function resolveHeader(header: string[], contract: DatasetContract, fileN
   if (missingRequired.length > 0) {
     throw new InputFileError(
       `${fileName}: header lacks declared column${missingRequired.length > 1 ? 's' : ''} ${missingRequired.map((m) => `"${m}"`).join(', ')} ` +
-        `of dataset ${contract.name} (header: ${trimmed.join(', ')})`,
+        `of dataset ${contract.name} (header: ${trimmed.join(', ')})${delimiterHint(header, missingRequired, contract)}`,
     );
   }
   const missingHeaders = contract.file.requiredHeaders.filter((h) => !trimmed.includes(h));
@@ -57,4 +57,21 @@ export function resolveHeader(header: string[], contract: DatasetContract, fileN
     warnings.push(`ignored column${extra.length > 1 ? 's' : ''} not in the contract: ${extra.join(', ')}`);
   }
   return { header: trimmed, sourceIndexes, warnings };
+}
+
+const DELIMITER_NAMES: Record<string, string> = { ',': '","', ';': '";"', '\t': '"\\t" (tab)', '|': '"|"' };
+
+/** A header cut at the wrong delimiter reads as one long column: say which delimiter would have found the columns. */
+function delimiterHint(header: string[], missing: string[], contract: DatasetContract): string {
+  if (contract.format === 'jsonl') return '';
+  const line = header.join(contract.csv.delimiter);
+  for (const delimiter of Object.keys(DELIMITER_NAMES)) {
+    if (delimiter === contract.csv.delimiter) continue;
+    const names = new Set(line.split(delimiter).map((h) => h.trim()));
+    const snake = new Set([...names].map(toSnakeCase));
+    if (names.size > header.length && missing.every((m) => names.has(m) || snake.has(toSnakeCase(m)))) {
+      return `; the header looks ${DELIMITER_NAMES[delimiter]}-separated: set source.delimiter: ${JSON.stringify(delimiter)} in the contract`;
+    }
+  }
+  return '';
 }
