@@ -1,6 +1,7 @@
 import { InputFileError } from '../contract/errors.js';
 import { resolveHeader } from './header.js';
 import type { OpenRecordReader, SourceRecord } from './record-reader.js';
+import { utf8Pieces } from './utf8-pieces.js';
 
 export type { SourceRecord };
 
@@ -73,38 +74,17 @@ export async function* readCsvRecords(
 ): AsyncGenerator<SourceRecord[]> {
   const batchSize = options.batchSize ?? 1024;
   const scanner = new CsvScanner(options);
-  // A BOM is dropped only at the start of the file: inside it, U+FEFF is a character like any other.
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: (options.start?.byte ?? 0) > 0 });
-  let offset = options.start?.byte ?? 0;
   let records: SourceRecord[] = [];
-  for await (const chunk of bytes) {
-    let text: string;
-    try {
-      text = decoder.decode(chunk, { stream: true });
-    } catch {
-      throw new InputFileError(`${options.fileName}: not valid UTF-8 near byte ${offset}; save the file as UTF-8`);
-    }
-    offset += chunk.byteLength;
-    // In pieces, handed on as they are scanned: records stay short-lived, so young-generation GC stays cheap.
-    for (let at = 0; at < text.length; at += PIECE) {
-      scanner.push(text.length <= PIECE ? text : text.slice(at, at + PIECE), false, records);
-      if (records.length >= batchSize) {
-        yield records;
-        records = [];
-      }
+  for await (const piece of utf8Pieces(bytes, options.fileName, { startByte: options.start?.byte })) {
+    scanner.push(piece.text, piece.last, records);
+    if (records.length >= batchSize && !piece.last) {
+      yield records;
+      records = [];
     }
   }
-  let rest: string;
-  try {
-    rest = decoder.decode();
-  } catch {
-    throw new InputFileError(`${options.fileName}: not valid UTF-8 at the end of the file (truncated character)`);
-  }
-  scanner.push(rest, true, records);
   for (let start = 0; start < records.length; start += batchSize) yield records.slice(start, start + batchSize);
 }
 
-const PIECE = 64 * 1024;
 /** A record may be this long by default: far beyond real rows, far below what would exhaust a Lambda's memory. */
 export const DEFAULT_MAX_RECORD_CHARS = 16 * 1024 * 1024;
 const LF = 10;

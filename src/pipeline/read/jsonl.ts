@@ -4,6 +4,7 @@ import { InputFileError } from '../contract/errors.js';
 import { toSnakeCase } from '../contract/names.js';
 import { DEFAULT_MAX_RECORD_CHARS } from './csv.js';
 import type { OpenRecordReader, SourceRecord } from './record-reader.js';
+import { utf8Pieces } from './utf8-pieces.js';
 
 /**
  * The JSON-lines reader: newline-delimited JSON objects (LF or CRLF, blank lines skipped, a UTF-8 BOM dropped) and
@@ -71,33 +72,15 @@ export interface FramingOptions {
 export async function* frameJsonRecords(bytes: AsyncIterable<Uint8Array>, options: FramingOptions): AsyncGenerator<FramedRecord[]> {
   const batchSize = options.batchSize ?? 1024;
   const framer = new Framer(options.fileName, options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS);
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  let offset = 0;
   let out: FramedRecord[] = [];
-  for await (const chunk of bytes) {
-    let text: string;
-    try {
-      text = decoder.decode(chunk, { stream: true });
-    } catch {
-      throw new InputFileError(`${options.fileName}: not valid UTF-8 near byte ${offset}; save the file as UTF-8`);
-    }
-    offset += chunk.byteLength;
-    for (let at = 0; at < text.length; at += PIECE) {
-      framer.push(text.length <= PIECE ? text : text.slice(at, at + PIECE), out);
-      if (out.length >= batchSize) {
-        yield out;
-        out = [];
-      }
+  for await (const piece of utf8Pieces(bytes, options.fileName)) {
+    framer.push(piece.text, out);
+    if (piece.last) framer.end(out);
+    else if (out.length >= batchSize) {
+      yield out;
+      out = [];
     }
   }
-  let rest: string;
-  try {
-    rest = decoder.decode();
-  } catch {
-    throw new InputFileError(`${options.fileName}: not valid UTF-8 at the end of the file (truncated character)`);
-  }
-  framer.push(rest, out);
-  framer.end(out);
   for (let start = 0; start < out.length; start += batchSize) yield out.slice(start, start + batchSize);
 }
 
@@ -105,7 +88,6 @@ async function* readJsonLines(bytes: AsyncIterable<Uint8Array>, mapper: FieldMap
   for await (const framed of frameJsonRecords(bytes, options)) yield framed.map((record) => mapper.record(record));
 }
 
-const PIECE = 64 * 1024;
 const LF = 10;
 const CR = 13;
 const SPACE = 32;
