@@ -1,6 +1,7 @@
 import { InputFileError } from '../pipeline/contract/errors.js';
 import { fieldText, frameJsonRecords, jsonText, NumberText, parseJsonExact } from '../pipeline/read/jsonl.js';
 import { columnNames, DEFAULT_SAMPLE_ROWS, guessColumn, guessPartition, guessPrimaryKey, type ColumnGuess, type TableGuess } from './infer-types.js';
+import { SampleSource } from './sample-source.js';
 
 /**
  * What a contract should say about a JSON-lines file (NDJSON or concatenated objects), from a sample of its records:
@@ -23,22 +24,12 @@ export async function inferJsonLinesTable(bytes: AsyncIterable<Uint8Array>, opti
   const limit = options.sampleRows ?? DEFAULT_SAMPLE_ROWS;
   const records: Array<Record<string, unknown>> = [];
   let bad = 0;
-  let full = false;
-  let wholeFile = true;
-  async function* untilFull() {
-    for await (const chunk of bytes) {
-      if (full) {
-        wholeFile = false;
-        return;
-      }
-      yield chunk;
-    }
-  }
+  const source = new SampleSource(bytes);
   try {
-    for await (const batch of frameJsonRecords(untilFull(), { fileName: options.fileName })) {
+    for await (const batch of frameJsonRecords(source.chunks(), { fileName: options.fileName })) {
       for (const framed of batch) {
-        if (full) {
-          wholeFile = false;
+        if (source.full) {
+          source.passedOver();
           continue;
         }
         let value: unknown;
@@ -49,11 +40,11 @@ export async function inferJsonLinesTable(bytes: AsyncIterable<Uint8Array>, opti
         }
         if (value === null || typeof value !== 'object' || Array.isArray(value)) bad++;
         else records.push(value as Record<string, unknown>);
-        if (records.length >= limit) full = true;
+        if (records.length >= limit) source.full = true;
       }
     }
   } catch (error) {
-    if (!full || !(error instanceof InputFileError)) throw error;
+    if (!source.full || !(error instanceof InputFileError)) throw error;
   }
   if (records.length === 0) throw new InputFileError(`${options.fileName}: no JSON objects in the file; nothing to infer`);
 
@@ -104,7 +95,7 @@ export async function inferJsonLinesTable(bytes: AsyncIterable<Uint8Array>, opti
     header,
     columns: guesses,
     rowsSampled: records.length,
-    wholeFile,
+    wholeFile: source.wholeFile,
     raggedRows: bad,
     primaryKey: guessPrimaryKey(guesses, rows),
     partition: guessPartition(guesses, rows),

@@ -5,6 +5,7 @@ import { InputFileError } from '../pipeline/contract/errors.js';
 import { isIdentifier, toSnakeCase } from '../pipeline/contract/names.js';
 import { comparable } from '../pipeline/typing/typed-row.js';
 import type { ColumnType } from '../pipeline/contract/column-type.js';
+import { SampleSource } from './sample-source.js';
 import type { Dialect } from './sniff.js';
 
 /**
@@ -163,41 +164,28 @@ interface Sample {
   wholeFile: boolean;
 }
 
-/**
- * The header and up to `limit` data rows. Once the sample is full the byte source stops, so a large file is read no
- * further than the chunk that completed it; a record cut there is never looked at.
- */
+/** The header and up to `limit` data rows; a record cut where the sample's source stopped is never looked at. */
 async function sampleRows(bytes: AsyncIterable<Uint8Array>, options: InferOptions, limit: number): Promise<Sample> {
   let header: string[] | undefined;
   const rows: string[][] = [];
   let raggedRows = 0;
-  let full = false;
-  let wholeFile = true;
-  async function* untilFull() {
-    for await (const chunk of bytes) {
-      if (full) {
-        wholeFile = false;
-        return;
-      }
-      yield chunk;
-    }
-  }
+  const source = new SampleSource(bytes);
   try {
-    for await (const batch of readCsvRecords(untilFull(), { fileName: options.fileName, ...options.dialect })) {
+    for await (const batch of readCsvRecords(source.chunks(), { fileName: options.fileName, ...options.dialect })) {
       for (const record of batch) {
         if (!header) header = checkedHeader(record.fields, options.fileName);
-        else if (full) wholeFile = false;
+        else if (source.full) source.passedOver();
         else if (record.fields.length !== header.length) raggedRows++;
         else rows.push(record.fields);
-        if (rows.length >= limit) full = true;
+        if (rows.length >= limit) source.full = true;
       }
     }
   } catch (error) {
     // The stream was cut after the sample filled up: an unclosed quote or a split character there is not the file's.
-    if (!full || !(error instanceof InputFileError)) throw error;
+    if (!source.full || !(error instanceof InputFileError)) throw error;
   }
   if (!header) throw new InputFileError(`${options.fileName}: file is empty; a header row is required`);
-  return { header, rows, raggedRows, wholeFile };
+  return { header, rows, raggedRows, wholeFile: source.wholeFile };
 }
 
 /** The header as the pipeline will read it; a header it would refuse is refused here, with the same words. */
