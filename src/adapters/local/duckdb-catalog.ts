@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +24,21 @@ interface TableRecord {
    * file's schema. Absent in catalogs made before it was recorded: taken as true there (slower, never wrong).
    */
   evolved?: boolean;
+}
+
+type DuckDbModule = typeof import('@duckdb/node-api');
+let duckdbModule: DuckDbModule | undefined;
+/**
+ * DuckDB's native library (~35 MB resident once loaded) is loaded when the catalog is first opened, not when this module
+ * is: an ingest converts its file before it registers anything, so the conversion's peak memory does not sit on top of it.
+ */
+async function loadDuckDb(): Promise<DuckDbModule> {
+  return (duckdbModule ??= await import('@duckdb/node-api'));
+}
+/** The loaded library, on a connection (so after `loadDuckDb`). */
+function duckdb(): DuckDbModule {
+  if (!duckdbModule) throw new Error('DuckDB is used before the catalog was opened');
+  return duckdbModule;
 }
 
 /** How long a command waits for a catalog another process holds: GLUELESS_CATALOG_WAIT_SECONDS, default 120. */
@@ -91,8 +106,8 @@ export class DuckDbCatalog implements Catalog {
       await connection.run(
         `INSERT INTO glueless_partitions SELECT $table, unnest($specs), unnest($locations)
          ON CONFLICT (table_name, spec) DO NOTHING`,
-        { table: contract.name, specs: listValue([...locations.keys()]), locations: listValue([...locations.values()]) },
-        { specs: LIST(VARCHAR), locations: LIST(VARCHAR) },
+        { table: contract.name, specs: duckdb().listValue([...locations.keys()]), locations: duckdb().listValue([...locations.values()]) },
+        { specs: duckdb().LIST(duckdb().VARCHAR), locations: duckdb().LIST(duckdb().VARCHAR) },
       );
       // Also when nothing was new: files may have landed in registered partitions (or all have gone).
       await refreshView(connection, contract.name);
@@ -140,7 +155,7 @@ export class DuckDbCatalog implements Catalog {
     let pause = 20;
     for (;;) {
       try {
-        return await DuckDBInstance.create(this.databasePath);
+        return await (await loadDuckDb()).DuckDBInstance.create(this.databasePath);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (!/Could not set lock|Conflicting lock/i.test(message)) throw error;
@@ -207,8 +222,8 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
   if (elsewhere === 0 && registered > 0) {
     const unregistered = await connection.runAndReadAll(
       'SELECT spec FROM unnest($specs) AS t(spec) WHERE spec NOT IN (SELECT spec FROM glueless_partitions WHERE table_name = $table) ORDER BY spec',
-      { table, specs: listValue(await directoriesAtDepth(root, record.partitionKeys.length)) },
-      { specs: LIST(VARCHAR) },
+      { table, specs: duckdb().listValue(await directoriesAtDepth(root, record.partitionKeys.length)) },
+      { specs: duckdb().LIST(duckdb().VARCHAR) },
     );
     for (const [spec] of unregistered.getRowsJS()) if (await hasParquetFiles(path.join(root, String(spec)))) strays.push(String(spec));
   }
