@@ -770,6 +770,8 @@ describe('template.yaml fan-out', () => {
     expect(EntryPoints).toEqual(['src/handlers/fan-out.ts']);
     expect(transformEntry).toEqual(['src/handlers/transform.ts']);
     expect(build).toEqual(transformBuild);
+    // The SDK's ES modules, so esbuild drops what a client never sends: the transform's bundle stays under 1 MB.
+    expect(build.MainFields).toBe('module,main');
     expect(FanOutFunction.Properties.Handler).toBe('src/handlers/fan-out.handler');
     expect(FanOutFunction.Properties.LoggingConfig.LogGroup).toEqual({ Ref: 'FanOutFunctionLogGroup' });
   });
