@@ -42,3 +42,27 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TransformConfi
   if (problems.length > 0) throw new ConfigError(`transform function environment: ${problems.join('; ')}`);
   return config;
 }
+
+/** Where, and above which size, the transform hands an object to the fan-out state machine. */
+export interface FanOutConfig {
+  stateMachineArn: string;
+  /** Bytes; 0 switches the fan-out off. */
+  thresholdBytes: number;
+}
+
+/**
+ * FANOUT_STATE_MACHINE_ARN and FANOUT_THRESHOLD_BYTES. Without a state machine (`glueless invoke` on a laptop) or with
+ * a threshold of 0 there is no fan-out: undefined, and every object is converted in this function.
+ */
+export function readFanOutConfig(env: NodeJS.ProcessEnv = process.env): FanOutConfig | undefined {
+  const stateMachineArn = env.FANOUT_STATE_MACHINE_ARN?.trim() ?? '';
+  const threshold = env.FANOUT_THRESHOLD_BYTES?.trim() ?? '';
+  const problems: string[] = [];
+  if (stateMachineArn !== '' && !/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)) {
+    problems.push('FANOUT_STATE_MACHINE_ARN is not a Step Functions state machine ARN');
+  }
+  const thresholdBytes = threshold === '' ? 0 : Number(threshold);
+  if (!Number.isSafeInteger(thresholdBytes) || thresholdBytes < 0) problems.push('FANOUT_THRESHOLD_BYTES is not a whole number of bytes');
+  if (problems.length > 0) throw new ConfigError(`transform function environment: ${problems.join('; ')}`);
+  return stateMachineArn !== '' && thresholdBytes > 0 ? { stateMachineArn, thresholdBytes } : undefined;
+}

@@ -10,8 +10,12 @@ import { ingestObject } from '../pipeline/run/ingest.js';
 import { sourceManifestKey } from '../pipeline/write/layout.js';
 import type { RunManifest } from '../pipeline/contract/run-manifest.js';
 import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake, type RetryPolicy } from '../pipeline/run/retry.js';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnFanOutStarter } from '../adapters/aws/sfn-fan-out-starter.js';
+import type { FanOutStarter } from '../pipeline/run/fan-out-hand-off.js';
 import { openAwsLake, type AwsLake } from './aws-lake.js';
-import { readConfig } from './config.js';
+import { readConfig, readFanOutConfig } from './config.js';
+import { handOffIfTooBig, type HandedOff } from './hand-off.js';
 import { bundledContracts } from './datasets.generated.js';
 import { logger, metrics, tracer } from './powertools.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -27,6 +31,8 @@ export interface TransformSummary {
   /** Refused as a whole and kept in quarantine: a retry cannot help, so these do not fail the invocation. */
   rejected: Array<{ key: string; dataset: string; reason: string; manifest: string }>;
   skipped: Array<{ key: string; reason: string }>;
+  /** Too big for one invocation: converted in byte ranges by the fan-out state machine (its own notice follows). */
+  handedOff: HandedOff[];
 }
 
 /** Some objects of an event failed; the others were processed. Thrown so async retries and the failure destination take over. */
@@ -43,8 +49,25 @@ function awsLake(): AwsLake {
   return (cachedAws ??= openAwsLake(readConfig()));
 }
 
+interface FanOut {
+  thresholdBytes: number;
+  starter: FanOutStarter;
+}
+let cachedFanOut: FanOut | null | undefined;
+
+/** The fan-out state machine and its size threshold, read once; null when there is none (or the threshold is 0). */
+function fanOut(): FanOut | null {
+  if (cachedFanOut === undefined) {
+    const config = readFanOutConfig();
+    cachedFanOut = config
+      ? { thresholdBytes: config.thresholdBytes, starter: new SfnFanOutStarter({ client: tracer.captureAWSv3Client(new SFNClient({})), stateMachineArn: config.stateMachineArn }) }
+      : null;
+  }
+  return cachedFanOut;
+}
+
 async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Promise<TransformSummary> {
-  const summary: TransformSummary = { processed: [], rejected: [], skipped: [] };
+  const summary: TransformSummary = { processed: [], rejected: [], skipped: [], handedOff: [] };
   const records = ('Event' in event && event.Event === 's3:TestEvent' ? undefined : event.Records) ?? [];
   const failures: string[] = [];
   for (const record of records) {
@@ -54,7 +77,15 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
       if (record.s3.bucket.name !== aws.rawBucket) {
         throw new GluelessError(`event names bucket ${record.s3.bucket.name}, but RAW_BUCKET is ${aws.rawBucket}`);
       }
-      const result = await ingestObject(key, { ...withRetries(aws, context), contracts });
+      const deps = withRetries(aws, context);
+      const fanning = fanOut();
+      const handedOff = fanning && (await handOffIfTooBig(record, key, { raw: deps.lake.raw, contracts, ...fanning }));
+      if (handedOff) {
+        logger.info(handedOff.alreadyStarted ? 'object handed off before' : 'object handed off to the fan-out', { ...handedOff });
+        summary.handedOff.push(handedOff);
+        continue;
+      }
+      const result = await ingestObject(key, { ...deps, contracts });
       if (result.status === 'skipped') {
         logger.info('object skipped', { key, reason: result.reason });
         summary.skipped.push({ key, reason: result.reason });
@@ -79,6 +110,7 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
     }
   }
   metrics.addMetric('FilesSkipped', MetricUnit.Count, summary.skipped.length);
+  metrics.addMetric('FilesHandedOff', MetricUnit.Count, summary.handedOff.length);
   metrics.addMetric('FilesFailed', MetricUnit.Count, failures.length);
   if (failures.length > 0) {
     throw new TransformFailedError(`${failures.length} of ${records.length} objects failed: ${failures.join('; ')}`);

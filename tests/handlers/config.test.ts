@@ -1,4 +1,4 @@
-import { ConfigError, readConfig } from '../../src/handlers/config.js';
+import { ConfigError, readConfig, readFanOutConfig } from '../../src/handlers/config.js';
 
 const complete = {
   RAW_BUCKET: 'raw',
@@ -31,5 +31,26 @@ describe('transform function environment', () => {
     expect(() => readConfig({ ...complete, PROCESSED_BUCKET: undefined, NOTICE_TOPIC_ARN: 'notices' })).toThrow(
       'transform function environment: PROCESSED_BUCKET is not set; NOTICE_TOPIC_ARN is not an SNS topic ARN',
     );
+  });
+});
+
+describe('fan-out environment', () => {
+  const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:glueless-fan-out';
+
+  it('reads the state machine and the threshold', () => {
+    expect(readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: arn, FANOUT_THRESHOLD_BYTES: '4294967296' })).toEqual({ stateMachineArn: arn, thresholdBytes: 4294967296 });
+  });
+
+  it('has no fan-out without a state machine or with a threshold of 0', () => {
+    expect(readFanOutConfig({})).toBeUndefined();
+    expect(readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: '', FANOUT_THRESHOLD_BYTES: '4294967296' })).toBeUndefined();
+    expect(readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: arn, FANOUT_THRESHOLD_BYTES: '0' })).toBeUndefined();
+  });
+
+  it('names a malformed value in one line', () => {
+    expect(() => readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: 'glueless-fan-out', FANOUT_THRESHOLD_BYTES: '4 GiB' })).toThrow(
+      new ConfigError('transform function environment: FANOUT_STATE_MACHINE_ARN is not a Step Functions state machine ARN; FANOUT_THRESHOLD_BYTES is not a whole number of bytes'),
+    );
+    expect(() => readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: arn, FANOUT_THRESHOLD_BYTES: '-1' })).toThrow(/FANOUT_THRESHOLD_BYTES/);
   });
 });

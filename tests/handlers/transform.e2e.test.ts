@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Context, S3Event } from 'aws-lambda';
@@ -20,6 +21,7 @@ import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
 import type { DatasetContract } from '../../src/pipeline/contract/contract.js';
 import { addPartitionStatements, createTableStatement } from '../../src/pipeline/schema/ddl.js';
 import { parquetKey, sourceManifestKey } from '../../src/pipeline/write/layout.js';
+import { executionName } from '../../src/pipeline/run/fan-out-hand-off.js';
 import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 import { useMoto } from '../support/moto.js';
 import { expectedRowsSql, sq } from '../support/oracle-sql.js';
@@ -37,6 +39,9 @@ const DATABASE = 'e2e_lake';
 const SAMPLE = path.resolve('samples/sales_orders.csv');
 const SAMPLE_KEY = 'sales/orders/sales_orders.csv';
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:e2e-notices'; // moto's account and region
+const FAN_OUT_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:e2e-fan-out';
+/** Objects above this go to the fan-out state machine: the sample (180 KB) stays below, so every other test converts. */
+const FAN_OUT_THRESHOLD = 1024 * 1024;
 
 type Handler = (event: unknown, context: Context) => Promise<TransformSummary>;
 
@@ -64,6 +69,8 @@ beforeAll(async () => {
     GLUE_DATABASE: DATABASE,
     ATHENA_WORKGROUP: WORKGROUP,
     NOTICE_TOPIC_ARN: TOPIC_ARN,
+    FANOUT_STATE_MACHINE_ARN: FAN_OUT_ARN,
+    FANOUT_THRESHOLD_BYTES: String(FAN_OUT_THRESHOLD),
     POWERTOOLS_SERVICE_NAME: 'glueless',
     POWERTOOLS_METRICS_NAMESPACE: 'GluelessE2E',
     POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -113,6 +120,7 @@ describe.each([
       processed: [{ key: SAMPLE_KEY, dataset: 'sales_orders', rowsWritten: 2997, rowsQuarantined: 3, manifest: manifestUri }],
       rejected: [],
       skipped: [],
+      handedOff: [],
     });
     const manifest = JSON.parse(await download(sourceManifestKey('sales_orders', SAMPLE_KEY))) as RunManifest;
 
@@ -179,7 +187,7 @@ describe.each([
     });
     const names = emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string; Unit: string }) => `${m.Name}:${m.Unit}`);
     expect(names).toEqual(expect.arrayContaining(['BytesIn:Bytes', 'DurationMs:Milliseconds', 'RowsRead:Count']));
-    expect(emfRecords(stdout).find((r) => r.FilesFailed !== undefined)).toMatchObject({ FilesFailed: 0, FilesSkipped: 0 });
+    expect(emfRecords(stdout).find((r) => r.FilesFailed !== undefined)).toMatchObject({ FilesFailed: 0, FilesSkipped: 0, FilesHandedOff: 0 });
   });
 });
 
@@ -264,7 +272,102 @@ describe('transform handler, edge cases', () => {
   it('answers the S3 test event without touching anything', async () => {
     const event = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2024-04-02T09:00:00.000Z', Bucket: RAW };
     const { result } = await capturingStdout(() => handler(event, lambdaContext()));
-    expect(result).toEqual({ processed: [], rejected: [], skipped: [] });
+    expect(result).toEqual({ processed: [], rejected: [], skipped: [], handedOff: [] });
+  });
+});
+
+describe('transform handler, objects too big for one invocation', () => {
+  let handler: Handler;
+  let sfn: SFNClient;
+  const BIG_KEY = 'sales/orders/big_orders.csv';
+  let big: Buffer;
+
+  beforeAll(async () => {
+    handler = await importHandler(path.resolve('src/handlers/transform.ts'));
+    sfn = new SFNClient({});
+    const sample = (await readFile(SAMPLE, 'utf8')).split('\n');
+    const rows = sample.slice(1).filter(Boolean).join('\n');
+    big = Buffer.from(`${sample[0]}\n${Array.from({ length: 7 }, () => rows).join('\n')}\n`);
+    expect(big.byteLength).toBeGreaterThan(FAN_OUT_THRESHOLD);
+  });
+
+  afterAll(() => sfn?.destroy());
+
+  beforeEach(async () => {
+    // The deployed definition; moto records executions without running them.
+    const definition = (await readFile('statemachine/fan-out.asl.json', 'utf8')).replaceAll('${FanOutFunctionArn}', 'arn:aws:lambda:us-east-1:123456789012:function:FanOut');
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({ name: 'e2e-fan-out', definition, roleArn: 'arn:aws:iam::123456789012:role/e2e-fan-out', type: 'STANDARD' }),
+    );
+    expect(stateMachineArn).toBe(FAN_OUT_ARN);
+  });
+
+  async function executions() {
+    const { executions: list = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn: FAN_OUT_ARN }));
+    return Promise.all(list.map(async (e) => ({ name: e.name, arn: e.executionArn, input: (await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }))).input })));
+  }
+
+  function bigEvent(sequencer: string): S3Event {
+    const event = s3Event(BIG_KEY);
+    Object.assign(event.Records[0]!.s3.object, { size: big.byteLength, eTag: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', sequencer });
+    return event;
+  }
+
+  it('starts one execution named for the upload, converts nothing itself, and starts none more for a retried event', async () => {
+    await upload(BIG_KEY, big);
+    const event = bigEvent('0065A1B2C3D4E5F601');
+    const name = executionName({ key: BIG_KEY, eTag: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', sequencer: '0065A1B2C3D4E5F601' });
+    const arn = `arn:aws:states:us-east-1:123456789012:execution:e2e-fan-out:${name}`;
+
+    const { result, error, stdout } = await capturingStdout(() => handler(event, lambdaContext()));
+
+    expect(error).toBeUndefined();
+    expect(result).toEqual({
+      processed: [],
+      rejected: [],
+      skipped: [],
+      handedOff: [{ key: BIG_KEY, dataset: 'sales_orders', bytes: big.byteLength, execution: arn, alreadyStarted: false }],
+    });
+    expect(await executions()).toEqual([{ name, arn, input: JSON.stringify({ key: BIG_KEY }) }]);
+    // Nothing converted, registered or announced here: the state machine does all of that.
+    expect(await keysUnder(PROCESSED, '')).toEqual([]);
+    expect(await athenaStatements()).toEqual([]);
+    expect(await receiveNotices()).toEqual([]);
+    expect(emfRecords(stdout).find((r) => r.FilesFailed !== undefined)).toMatchObject({ FilesHandedOff: 1, FilesFailed: 0 });
+
+    // Lambda retries the event (or S3 delivers it twice) while the run goes on: the same execution, no second one.
+    const retried = await capturingStdout(() => handler(event, lambdaContext()));
+    expect(retried.error).toBeUndefined();
+    expect(retried.result.handedOff).toEqual([expect.objectContaining({ execution: arn })]);
+    // ... and after it ended, when Step Functions refuses the name: still handed off, nothing started.
+    await sfn.send(new StopExecutionCommand({ executionArn: arn }));
+    const late = await capturingStdout(() => handler(event, lambdaContext()));
+    expect(late.error).toBeUndefined();
+    expect(late.result.handedOff).toEqual([expect.objectContaining({ execution: arn, alreadyStarted: true })]);
+    expect((await executions()).map((e) => e.name)).toEqual([name]);
+    expect(await keysUnder(PROCESSED, '')).toEqual([]);
+
+    // The next upload of the key is another object: it gets a run of its own.
+    const again = await capturingStdout(() => handler(bigEvent('0065A1B2C3D4E5F6FF'), lambdaContext()));
+    expect(again.result.handedOff).toEqual([expect.objectContaining({ alreadyStarted: false })]);
+    expect((await executions()).map((e) => e.name).sort()).toEqual([name, again.result.handedOff[0]!.execution.split(':').pop()].sort());
+  });
+
+  it('reads the size from the bucket when the event has none', async () => {
+    await upload(BIG_KEY, big);
+    const { result } = await capturingStdout(() => handler(s3Event(BIG_KEY), lambdaContext()));
+    expect(result.handedOff).toEqual([expect.objectContaining({ key: BIG_KEY, bytes: big.byteLength, alreadyStarted: false })]);
+    expect(await executions()).toHaveLength(1);
+    await capturingStdout(() => handler(s3Event(BIG_KEY), lambdaContext()));
+    expect(await executions()).toHaveLength(1);
+  });
+
+  it('hands off nothing no dataset owns, however big', async () => {
+    await upload('misc/big.bin', big);
+    const { result } = await capturingStdout(() => handler(s3Event('misc/big.bin'), lambdaContext()));
+    expect(result.handedOff).toEqual([]);
+    expect(result.skipped).toEqual([{ key: 'misc/big.bin', reason: expect.any(String) }]);
+    expect(await executions()).toEqual([]);
   });
 });
 

@@ -69,7 +69,7 @@ function iamStatements(template: Template): PlacedStatement[] {
   const fromDocument = (where: string, document: Props | undefined) =>
     asArray<Props>(document?.Statement).flatMap(unwrapIf).map((statement: Props) => ({ where, statement }));
   const placed: PlacedStatement[] = [];
-  for (const [id, props] of resourcesOfType(template, 'AWS::Serverless::Function')) {
+  for (const [id, props] of [...resourcesOfType(template, 'AWS::Serverless::Function'), ...resourcesOfType(template, 'AWS::Serverless::StateMachine')]) {
     // SAM policy templates and managed policy names are strings or `{ SQSSendMessagePolicy: … }`; only inline
     // documents carry a Statement.
     for (const policy of asArray(props.Policies)) {
@@ -158,9 +158,19 @@ function bucketsWithoutAbortIncompleteUploads(template: Template): string[] {
 
 // ---------------------------------------------------------------- functions
 
+/** Functions a state machine runs as its steps (named by `!GetAtt F.Arn` in its DefinitionSubstitutions). */
+function stateMachineSteps(template: Template): string[] {
+  return resourcesOfType(template, 'AWS::Serverless::StateMachine').flatMap(([, props]) =>
+    Object.values<Props>(props.DefinitionSubstitutions ?? {}).flatMap((value) => (Array.isArray(value?.['Fn::GetAtt']) ? [value['Fn::GetAtt'][0] as string] : [])),
+  );
+}
+
 function functionsWithoutFailureHandling(template: Template): string[] {
+  const steps = stateMachineSteps(template);
   return resourcesOfType(template, 'AWS::Serverless::Function')
-    .filter(([, props]) => {
+    .filter(([id, props]) => {
+      // Invoked only by a state machine, synchronously: its failures are the machine's (Retry, Catch, its fail path).
+      if (steps.includes(id) && Object.keys(props.Events ?? {}).length === 0) return false;
       // A function fed by SQS alone is polled, not invoked asynchronously: its queue's redrive policy is its failure path.
       const events = Object.values<Props>(props.Events ?? {});
       if (events.length > 0 && events.every((e) => e.Type === 'SQS')) {
@@ -289,14 +299,13 @@ describe('template.yaml', () => {
     expect(selfTriggeringFunctions(template)).toEqual([]);
   });
 
-  it('names the raw bucket the same way wherever it cannot be referenced', () => {
-    // RawBucket cannot be `!Ref`-ed from the function (circular dependency), so its name is spelled out; all spellings
+  it.each(['TransformFunction', 'FanOutFunction'])('names the raw bucket the same way wherever it cannot be referenced (%s)', (id) => {
+    // RawBucket cannot be `!Ref`-ed from the functions (circular dependency), so its name is spelled out; all spellings
     // must agree or the function reads from, and is granted, a bucket that does not exist.
-    const props = template.Resources.TransformFunction.Properties ?? {};
+    const props = template.Resources[id]!.Properties ?? {};
     expect(bucketNamed(template, props.Environment.Variables.RAW_BUCKET)).toBe('RawBucket');
     const rawGrants = iamStatements(template).filter(
-      ({ where, statement }) =>
-        where === 'TransformFunction' && asArray(statement.Resource).some((resource) => bucketNamed(template, resource) === 'RawBucket'),
+      ({ where, statement }) => where === id && asArray(statement.Resource).some((resource) => bucketNamed(template, resource) === 'RawBucket'),
     );
     expect(rawGrants.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
@@ -351,6 +360,18 @@ describe('template checks catch regressions', () => {
     const template = fresh();
     delete template.Resources.TransformFunction.Properties!.EventInvokeConfig.DestinationConfig;
     expect(functionsWithoutFailureHandling(template)).toEqual(['TransformFunction']);
+  });
+
+  it('catches a state machine step that is triggered by an event too (it is then invoked outside the machine)', () => {
+    const template = fresh();
+    template.Resources.FanOutFunction.Properties!.Events = { RawObjectCreated: { Type: 'S3', Properties: { Bucket: { Ref: 'RawBucket' } } } };
+    expect(functionsWithoutFailureHandling(template)).toEqual(['FanOutFunction']);
+  });
+
+  it('catches a state machine allowed to invoke any function', () => {
+    const template = fresh();
+    template.Resources.FanOutStateMachine.Properties!.Policies[0].Statement[0].Resource = '*';
+    expect(wildcardResources(template)).toEqual(['FanOutStateMachine: InvokeFanOutSteps']);
   });
 
   it('catches a trigger on the bucket the function writes to', () => {
@@ -651,5 +672,112 @@ describe('template.yaml streams', () => {
     const run = spawnSync('cfn-lint', ['--format', 'parseable', 'template.yaml', '--parameters', ...parameters], { cwd: projectRoot, encoding: 'utf8' });
     const failing = run.status === null || (run.status & FAILING_LINT_BITS) !== 0;
     expect(failing ? `${run.stdout}${run.stderr}` || `cfn-lint exited with ${run.status}` : '').toBe('');
+  });
+});
+
+// ---------------------------------------------------------------- fan-out (files too big for one invocation)
+
+/** The Task states of an ASL definition, Map iterations included. */
+function taskStates(machine: Props): Array<[string, Props]> {
+  return Object.entries<Props>(machine.States).flatMap(([name, state]): Array<[string, Props]> => [
+    ...(state.Type === 'Task' ? [[name, state] as [string, Props]] : []),
+    ...(state.ItemProcessor ? taskStates(state.ItemProcessor) : []),
+  ]);
+}
+
+/** Task states whose failure would end the run without the fail step: neither a catch-all Catch nor a Next that is a Fail state. */
+function tasksWithoutFailurePath(machine: Props): string[] {
+  const states = machine.States as Record<string, Props>;
+  return taskStates(machine)
+    .filter(([, state]) => !asArray<Props>(state.Catch).some((c) => asArray(c.ErrorEquals).includes('States.ALL')))
+    .filter(([, state]) => states[state.Next]?.Type !== 'Fail')
+    .map(([name]) => name);
+}
+
+describe('template.yaml fan-out', () => {
+  const template = loadTemplate();
+  const { FanOutStateMachine, FanOutFunction, TransformFunction } = template.Resources as Record<string, Resource & { Properties: Props }>;
+  const machine = FanOutStateMachine.Properties;
+  const definitionText = readFileSync(fileURLToPath(new URL(`../../${machine.DefinitionUri}`, import.meta.url)), 'utf8');
+  const statementsOf = (id: string) => iamStatements(template).filter((s) => s.where === id).map((s) => s.statement);
+  const arnOf = (kind: 'stateMachine' | 'execution', tail = '') =>
+    `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:${kind}:${machine.Name['Fn::Sub']}${tail}`;
+
+  it('runs the definition file with every placeholder substituted by FanOutFunction, as a Standard workflow', () => {
+    expect(FanOutStateMachine.Type).toBe('AWS::Serverless::StateMachine');
+    expect(machine.Type).toBe('STANDARD');
+    expect(machine.DefinitionUri).toBe('statemachine/fan-out.asl.json');
+    const placeholders = new Set([...definitionText.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders]).toEqual(['FanOutFunctionArn']);
+    expect(machine.DefinitionSubstitutions).toEqual({ FanOutFunctionArn: { 'Fn::GetAtt': ['FanOutFunction', 'Arn'] } });
+  });
+
+  it('sends every step that can fail to the fail step (clean-up, FAILED notice, failed-events queue) or a Fail state', () => {
+    const definition = JSON.parse(definitionText) as Props;
+    expect(taskStates(definition).length).toBeGreaterThanOrEqual(6);
+    expect(tasksWithoutFailurePath(definition)).toEqual([]);
+    delete definition.States.Settle.Catch;
+    expect(tasksWithoutFailurePath(definition)).toEqual(['Settle']);
+  });
+
+  it('lets the state machine invoke only its function and start and watch only its own (child) executions', () => {
+    const statements = statementsOf('FanOutStateMachine');
+    const grants = Object.fromEntries(statements.flatMap((s) => asArray<string>(s.Action).map((a) => [a, asArray(s.Resource)])));
+    expect(Object.keys(grants).sort()).toEqual(['lambda:InvokeFunction', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(grants['lambda:InvokeFunction']).toEqual([{ 'Fn::GetAtt': ['FanOutFunction', 'Arn'] }, { 'Fn::Sub': '${FanOutFunction.Arn}:*' }]);
+    // The role names its own state machine by the Name it is given (a Ref to itself would be circular).
+    expect(grants['states:StartExecution']).toEqual([{ 'Fn::Sub': arnOf('stateMachine') }]);
+    for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
+      expect(grants[action]).toEqual([{ 'Fn::Sub': arnOf('execution', ':*') }, { 'Fn::Sub': arnOf('execution', '/*') }]);
+    }
+    expect(machine.Name).toEqual({ 'Fn::Sub': '${BucketNamePrefix}-fan-out' });
+  });
+
+  it('lets the transform start only the fan-out state machine, above the threshold parameter', () => {
+    const starts = iamStatements(template).filter(({ statement }) => asArray(statement.Action).some((a) => String(a).startsWith('states:Start')));
+    expect(starts.map(({ where, statement }) => [where, statement.Resource])).toEqual([
+      ['TransformFunction', { Ref: 'FanOutStateMachine' }],
+      ['FanOutStateMachine', { 'Fn::Sub': arnOf('stateMachine') }],
+    ]);
+    expect(TransformFunction.Properties.Environment.Variables).toMatchObject({
+      FANOUT_STATE_MACHINE_ARN: { Ref: 'FanOutStateMachine' },
+      FANOUT_THRESHOLD_BYTES: { Ref: 'FanOutThresholdBytes' },
+    });
+    expect(template.Parameters.FanOutThresholdBytes).toMatchObject({ Type: 'Number', Default: 4 * 1024 ** 3, MinValue: 0 });
+    expect(FanOutFunction.Properties.Environment.Variables.FANOUT_RANGE_BYTES).toEqual({ Ref: 'FanOutRangeBytes' });
+    expect(template.Outputs.FanOutStateMachineArn.Value).toEqual({ Ref: 'FanOutStateMachine' });
+  });
+
+  it('lets the fan-out function write only where a run writes, and queue only to the failed-events queue', () => {
+    const statements = statementsOf('FanOutFunction');
+    const puts = statements.filter((s) => asArray(s.Action).includes('s3:PutObject')).flatMap((s) => asArray<Props>(s.Resource).map((r) => r['Fn::Sub']));
+    expect(puts.sort()).toEqual([
+      '${AthenaResultsBucket.Arn}/athena/*',
+      '${ProcessedBucket.Arn}/manifests/*',
+      '${ProcessedBucket.Arn}/quarantine/*',
+      '${ProcessedBucket.Arn}/ranges/*',
+      '${ProcessedBucket.Arn}/tables/*',
+    ]);
+    const sends = statements.filter((s) => asArray(s.Action).some((a) => String(a).startsWith('sqs:')));
+    expect(sends.map((s) => [s.Action, s.Resource])).toEqual([[['sqs:SendMessage'], { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] }]]);
+    expect(FanOutFunction.Properties.Environment.Variables.FAILURE_QUEUE_URL).toEqual({ Ref: 'FailedEventsQueue' });
+    expect(statements.flatMap((s) => asArray<string>(s.Action)).filter((a) => a.startsWith('states:') || a.startsWith('lambda:'))).toEqual([]);
+  });
+
+  it('builds the fan-out function as the transform is built, from its own entry point', () => {
+    const { EntryPoints, ...build } = (FanOutFunction as Props).Metadata.BuildProperties;
+    const { EntryPoints: transformEntry, ...transformBuild } = (TransformFunction as Props).Metadata.BuildProperties;
+    expect(EntryPoints).toEqual(['src/handlers/fan-out.ts']);
+    expect(transformEntry).toEqual(['src/handlers/transform.ts']);
+    expect(build).toEqual(transformBuild);
+    // The SDK's ES modules, so esbuild drops what a client never sends: the transform's bundle stays under 1 MB.
+    expect(build.MainFields).toBe('module,main');
+    expect(FanOutFunction.Properties.Handler).toBe('src/handlers/fan-out.handler');
+    expect(FanOutFunction.Properties.LoggingConfig.LogGroup).toEqual({ Ref: 'FanOutFunctionLogGroup' });
+  });
+
+  it('alarms when a fan-out run fails', () => {
+    const alarm = template.Resources.FanOutExecutionsFailedAlarm!.Properties!;
+    expect(alarm).toMatchObject({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'FanOutStateMachine' } }] });
   });
 });
