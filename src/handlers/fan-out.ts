@@ -12,13 +12,15 @@ import { isRangeFailure, type RangeTask } from '../pipeline/run/range-task.js';
 import { openAwsLake, type AwsLake } from './aws-lake.js';
 import { readConfig } from './config.js';
 import { bundledContracts } from './datasets.generated.js';
+import { modelRefreshQueuer } from './model-refreshes.js';
 import { logger } from './powertools.js';
 
 /**
  * The steps of the fan-out state machine (statemachine/fan-out.asl.json), for a raw object too big for one Lambda:
  * `plan` cuts it into byte ranges, `range` converts one (a Distributed Map iteration), `settle` settles keys across
- * the ranges, writes the manifest, registers the partitions and publishes the notice, `fail` removes what the ranges
- * wrote, publishes FAILED and hands the object to the failure queue (for `glueless redrive`).
+ * the ranges, writes the manifest, registers the partitions, publishes the notice and queues the refreshes of the gold
+ * models reading the table, `fail` removes what the ranges wrote, publishes FAILED and hands the object to the failure
+ * queue (for `glueless redrive`).
  */
 
 /** A range as the Map hands it on: without the header, which every iteration gets once from the plan. */
@@ -42,6 +44,8 @@ const contracts = checkContractSet(bundledContracts);
 let cachedAws: AwsLake | undefined;
 let failureQueue: SQSClient | undefined;
 const awsLake = () => (cachedAws ??= openAwsLake(readConfig()));
+/** A settled run refreshes the gold models reading its table, as the transform does after a small file. */
+const queueModelRefreshes = modelRefreshQueuer(contracts);
 
 /** Bytes per range (FANOUT_RANGE_BYTES, default 512 MiB): a range must convert well within one invocation. */
 function rangeBytes(): number {
@@ -81,7 +85,8 @@ export async function fanOut(event: FanOutEvent): Promise<unknown> {
       if (result.status === 'skipped') return { status: result.status, reason: result.reason };
       const { rowsRead, rowsWritten, rowsQuarantined, partitions } = result.manifest;
       logger.info('fan-out settled', { key: event.key, status: result.status, rowsRead, rowsWritten, rowsQuarantined });
-      return { status: result.status, rowsRead, rowsWritten, rowsQuarantined, partitions: partitions.length };
+      const refreshes = result.status === 'processed' ? await queueModelRefreshes(event.key, result.manifest) : [];
+      return { status: result.status, rowsRead, rowsWritten, rowsQuarantined, partitions: partitions.length, modelsQueued: refreshes.map((m) => m.model) };
     }
     case 'fail': {
       // Nothing half-visible: what the ranges completed goes, and the object waits in the failure queue.

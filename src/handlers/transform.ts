@@ -18,11 +18,7 @@ import { readConfig, readFanOutConfig } from './config.js';
 import { handOffIfTooBig, type HandedOff } from './hand-off.js';
 import { bundledContracts } from './datasets.generated.js';
 import { logger, metrics, tracer } from './powertools.js';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsRefreshQueue } from '../adapters/aws/sqs-refresh-queue.js';
-import { changeOfRun, messagesFor } from '../models/refresh.js';
-import { bundledModels } from './models.generated.js';
-import { modelGraph } from './model-graph.js';
+import { modelRefreshQueuer } from './model-refreshes.js';
 
 /** The S3 trigger: each raw object created becomes Parquet partitions, registered in Athena, then a notice on SNS. */
 
@@ -43,6 +39,8 @@ type S3TestEvent = { Event: 's3:TestEvent'; Records?: undefined };
 
 const contracts = checkContractSet(bundledContracts);
 let cachedAws: AwsLake | undefined;
+/** The gold models reading a processed file's table are refreshed by the refresh function, through its queue. */
+const queueModelRefreshes = modelRefreshQueuer(contracts);
 
 /** Built on first use, so a bad environment fails the invocation with a one-line error naming the variable. */
 function awsLake(): AwsLake {
@@ -116,19 +114,6 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
     throw new TransformFailedError(`${failures.length} of ${records.length} objects failed: ${failures.join('; ')}`);
   }
   return summary;
-}
-
-const models = modelGraph(bundledModels, contracts);
-let refreshQueue: SqsRefreshQueue | undefined;
-
-/** The gold models reading this table are refreshed by the refresh function, through its queue (when deployed). */
-async function queueModelRefreshes(key: string, manifest: RunManifest): Promise<void> {
-  const queueUrl = process.env.MODEL_REFRESH_QUEUE_URL;
-  if (!queueUrl || queueUrl === 'none') return; // `none`: no models queued (glueless invoke without a queue)
-  const contract = contracts.find((c) => c.name === manifest.table)!;
-  const messages = messagesFor(models, manifest.table, changeOfRun(contract, manifest), key);
-  await (refreshQueue ??= new SqsRefreshQueue({ client: new SQSClient({}), queueUrl })).send(messages);
-  if (messages.length > 0) logger.info('model refreshes queued', { key, models: messages.map((m) => m.model) });
 }
 
 /** S3 SlowDown / 5xx and Athena throttling are retried with jittered backoff, within the invocation's remaining time. */

@@ -11,6 +11,7 @@ import type { FanOutEvent } from '../../src/handlers/fan-out.js';
 import { processObject } from '../../src/pipeline/run/run.js';
 import { sourceManifestKey } from '../../src/pipeline/write/layout.js';
 import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
+import type { RefreshMessage } from '../../src/models/ports.js';
 import { useMoto } from '../support/moto.js';
 import { landRaw, readText, salesContract, tempLake } from '../support/local.js';
 
@@ -38,18 +39,21 @@ let s3: S3Client;
 let sqs: SQSClient;
 let noticeQueue: string;
 let failureQueue: string;
+let refreshQueue: string;
 let fanOut: (event: FanOutEvent, context: Context) => Promise<unknown>;
 let definition: Record<string, unknown>;
 
-const csv = (() => {
+/** 1,200 orders over three days; `badEvery`: one order in so many has no number for its quantity (quarantined). */
+function salesCsv(badEvery = 250): string {
   const lines = ['order_id,customer_id,product,quantity,price,order_date,notes'];
   for (let i = 0; i < 1200; i++) {
     const id = i % 401 === 9 ? 3 : i; // repeats of key 3 in later ranges
-    const quantity = i % 250 === 0 ? 'lots' : String(1 + (i % 4));
+    const quantity = i % badEvery === 0 ? 'lots' : String(1 + (i % 4));
     lines.push(`${id},C${i},"Desk, ""oak""",${quantity},10.00,2024-05-0${1 + (i % 3)},"first\nsecond ${i}"`);
   }
   return lines.join('\n') + '\n';
-})();
+}
+const csv = salesCsv();
 
 beforeAll(async () => {
   Object.assign(process.env, {
@@ -82,6 +86,10 @@ beforeEach(async () => {
   ({ QueueUrl: noticeQueue } = (await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-watcher' }))) as { QueueUrl: string });
   ({ QueueUrl: failureQueue } = (await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-failures' }))) as { QueueUrl: string });
   process.env.FAILURE_QUEUE_URL = failureQueue;
+  // The gold models' queue as deployed: FIFO, one message group per model.
+  const fifo = { FifoQueue: 'true' };
+  ({ QueueUrl: refreshQueue } = (await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-refresh.fifo', Attributes: fifo }))) as { QueueUrl: string });
+  process.env.MODEL_REFRESH_QUEUE_URL = refreshQueue;
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: noticeQueue, AttributeNames: ['QueueArn'] }));
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
   await s3.send(new PutObjectCommand({ Bucket: RAW, Key: KEY, Body: csv }));
@@ -127,8 +135,20 @@ async function body(key: string): Promise<Buffer> {
 }
 
 async function notices(queueUrl: string): Promise<Array<Record<string, any>>> {
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-  return Messages.map((m) => JSON.parse(m.Body!) as Record<string, any>);
+  return (await received(queueUrl)).map((m) => JSON.parse(m.Body!) as Record<string, any>);
+}
+
+async function received(queueUrl: string) {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['MessageGroupId'] }),
+  );
+  return Messages;
+}
+
+/** The refresh messages on the FIFO queue, by model, each with the message group it was sent in. */
+async function refreshesQueued(): Promise<Array<{ group: string | undefined; message: RefreshMessage }>> {
+  const messages = (await received(refreshQueue)).map((m) => ({ group: m.Attributes?.MessageGroupId, message: JSON.parse(m.Body!) as RefreshMessage }));
+  return messages.sort((a, b) => a.message.model.localeCompare(b.message.model));
 }
 
 describe('the fan-out state machine, run locally', () => {
@@ -174,6 +194,33 @@ describe('the fan-out state machine, run locally', () => {
     expect(JSON.parse(notice!.Message)).toMatchObject({ status: 'SUCCEEDED', dataset: 'sales_orders' });
   });
 
+  it('queues a refresh of each gold model reading the table, for the dates the settled run wrote', async () => {
+    const result = (await run()) as Record<string, unknown>;
+    expect(result).toMatchObject({ status: 'processed', modelsQueued: ['daily_revenue', 'top_products'] });
+    const days = ['2024-05-01', '2024-05-02', '2024-05-03'].map((from, i) => ({ from, to: `2024-05-0${i + 2}` }));
+    const queued = await refreshesQueued();
+    expect(queued.map(({ group, message }) => [group, message.model, message.cause])).toEqual([
+      ['daily_revenue', 'daily_revenue', KEY],
+      ['top_products', 'top_products', KEY],
+    ]);
+    for (const { message } of queued) {
+      expect(message.change.all).toBe(false);
+      const intervals = message.change.all ? [] : [...message.change.intervals].sort((a, b) => a.from.localeCompare(b.from));
+      expect(intervals).toEqual(days);
+    }
+  });
+
+  it('queues no refresh for a run the quality gate rejects', async () => {
+    // 10% of the rows quarantined, over the contract's 5%: the file is refused whole.
+    await s3.send(new PutObjectCommand({ Bucket: RAW, Key: KEY, Body: salesCsv(10) }));
+    const result = (await run()) as Record<string, unknown>;
+    expect(result).toMatchObject({ status: 'rejected' });
+    expect(result).not.toHaveProperty('modelsQueued', expect.arrayContaining([expect.anything()]));
+    const published = await notices(noticeQueue);
+    expect(published.map((n) => JSON.parse(n.Message).status)).toEqual(['REJECTED']);
+    expect(await refreshesQueued()).toEqual([]);
+  });
+
   it('a range that keeps failing fails the execution: its files removed, FAILED published, the object in the failure queue', async () => {
     let attempts = 0;
     const breaking = async (event: FanOutEvent) => {
@@ -194,5 +241,6 @@ describe('the fan-out state machine, run locally', () => {
     expect(JSON.parse(published[0]!.Message).error).toContain('range 2 left no result');
     const [failure] = await notices(failureQueue);
     expect(JSON.stringify(failure)).toContain(KEY);
+    expect(await refreshesQueued()).toEqual([]);
   });
 });

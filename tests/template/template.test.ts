@@ -313,16 +313,24 @@ describe('template.yaml', () => {
   it('keeps Athena results out of the table buckets', () => {
     expect(athenaResultsInTableBucket(template)).toEqual([]);
   });
-  it('feeds the refresh function from a FIFO queue (a group per model) that dead-letters, and lets the transform queue', () => {
-    const { ModelRefreshQueue, ModelRefreshDeadLetterQueue, RefreshFunction, TransformFunction } = template.Resources;
+  it('feeds the refresh function from a FIFO queue (a group per model) that dead-letters, and lets the transform and the fan-out queue', () => {
+    const { ModelRefreshQueue, ModelRefreshDeadLetterQueue, RefreshFunction, TransformFunction, FanOutFunction } = template.Resources;
     expect(ModelRefreshQueue.Properties!.FifoQueue).toBe(true);
     expect(ModelRefreshDeadLetterQueue.Properties!.FifoQueue).toBe(true);
     expect(ModelRefreshQueue.Properties!.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['ModelRefreshDeadLetterQueue', 'Arn'] });
     expect(ModelRefreshQueue.Properties!.VisibilityTimeout).toBeGreaterThan(RefreshFunction.Properties!.Timeout);
     expect(RefreshFunction.Properties!.Events.ModelRefreshQueued).toMatchObject({ Type: 'SQS', Properties: { BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] } });
-    expect(TransformFunction.Properties!.Environment.Variables.MODEL_REFRESH_QUEUE_URL).toEqual({ Ref: 'ModelRefreshQueue' });
+    for (const queuing of [TransformFunction, FanOutFunction]) {
+      expect(queuing.Properties!.Environment.Variables.MODEL_REFRESH_QUEUE_URL).toEqual({ Ref: 'ModelRefreshQueue' });
+    }
     const sends = iamStatements(template).filter(({ statement }) => asArray(statement.Action).includes('sqs:SendMessage'));
-    expect(sends.map(({ where }) => where).sort()).toEqual(expect.arrayContaining(['RefreshFunction', 'TransformFunction']));
+    expect(sends.map(({ where }) => where).sort()).toEqual(expect.arrayContaining(['FanOutFunction', 'RefreshFunction', 'TransformFunction']));
+    const refreshSends = sends.filter(({ statement }) => asArray(statement.Resource).some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': ['ModelRefreshQueue', 'Arn'] })));
+    expect(refreshSends.map(({ where, statement }) => [where, statement.Action, statement.Resource]).sort()).toEqual([
+      ['FanOutFunction', ['sqs:SendMessage'], { 'Fn::GetAtt': ['ModelRefreshQueue', 'Arn'] }],
+      ['RefreshFunction', ['sqs:SendMessage'], { 'Fn::GetAtt': ['ModelRefreshQueue', 'Arn'] }],
+      ['TransformFunction', ['sqs:SendMessage'], { 'Fn::GetAtt': ['ModelRefreshQueue', 'Arn'] }],
+    ]);
   });
 });
 
@@ -748,7 +756,7 @@ describe('template.yaml fan-out', () => {
     expect(template.Outputs.FanOutStateMachineArn.Value).toEqual({ Ref: 'FanOutStateMachine' });
   });
 
-  it('lets the fan-out function write only where a run writes, and queue only to the failed-events queue', () => {
+  it('lets the fan-out function write only where a run writes, and queue only to the failed-events and model-refresh queues', () => {
     const statements = statementsOf('FanOutFunction');
     const puts = statements.filter((s) => asArray(s.Action).includes('s3:PutObject')).flatMap((s) => asArray<Props>(s.Resource).map((r) => r['Fn::Sub']));
     expect(puts.sort()).toEqual([
@@ -759,8 +767,14 @@ describe('template.yaml fan-out', () => {
       '${ProcessedBucket.Arn}/tables/*',
     ]);
     const sends = statements.filter((s) => asArray(s.Action).some((a) => String(a).startsWith('sqs:')));
-    expect(sends.map((s) => [s.Action, s.Resource])).toEqual([[['sqs:SendMessage'], { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] }]]);
-    expect(FanOutFunction.Properties.Environment.Variables.FAILURE_QUEUE_URL).toEqual({ Ref: 'FailedEventsQueue' });
+    expect(sends.map((s) => [s.Action, s.Resource])).toEqual([
+      [['sqs:SendMessage'], { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] }],
+      [['sqs:SendMessage'], { 'Fn::GetAtt': ['ModelRefreshQueue', 'Arn'] }],
+    ]);
+    expect(FanOutFunction.Properties.Environment.Variables).toMatchObject({
+      FAILURE_QUEUE_URL: { Ref: 'FailedEventsQueue' },
+      MODEL_REFRESH_QUEUE_URL: { Ref: 'ModelRefreshQueue' },
+    });
     expect(statements.flatMap((s) => asArray<string>(s.Action)).filter((a) => a.startsWith('states:') || a.startsWith('lambda:'))).toEqual([]);
   });
 
