@@ -210,6 +210,21 @@ describe('the fan-out state machine, run locally', () => {
     }
   });
 
+  it('a refresh that cannot be queued does not fail a settled run: SUCCEEDED stands, no FAILED after it, nothing redriven', async () => {
+    const queue = process.env.MODEL_REFRESH_QUEUE_URL;
+    process.env.MODEL_REFRESH_QUEUE_URL = `${refreshQueue.replace(/sfn-refresh\.fifo$/, '')}no-such-queue.fifo`;
+    try {
+      const result = (await run()) as Record<string, unknown>;
+      expect(result).toMatchObject({ status: 'processed', modelsQueued: [], refreshError: expect.any(String) });
+    } finally {
+      process.env.MODEL_REFRESH_QUEUE_URL = queue;
+    }
+    const published = await notices(noticeQueue);
+    expect(published.map((n) => JSON.parse(n.Message).status)).toEqual(['SUCCEEDED']);
+    expect(await received(failureQueue)).toEqual([]);
+    expect(await refreshesQueued()).toEqual([]);
+  });
+
   it('queues no refresh for a run the quality gate rejects', async () => {
     // 10% of the rows quarantined, over the contract's 5%: the file is refused whole.
     await s3.send(new PutObjectCommand({ Bucket: RAW, Key: KEY, Body: salesCsv(10) }));
