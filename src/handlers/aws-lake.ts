@@ -1,5 +1,6 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,18 +50,38 @@ export function openAwsLake(config: TransformConfig, spoolRoot = tmpdir()): AwsL
 }
 
 /**
- * An empty directory under /tmp for this process's spooled files. A Lambda environment keeps /tmp across invocations,
- * and only one runtime process uses it at a time: there, whatever an earlier process left (a run killed by its
- * timeout) is removed at start. Elsewhere (`glueless invoke` on a laptop) only this process's own directory is.
+ * An empty directory under /tmp for one lake's spooled files, `glueless-spool-<pid>-<random>`: two lakes opened in one
+ * process (a handler loaded from its source and from its bundle, in tests) never share, so opening one cannot remove
+ * the other's files. What a dead process left (a run killed by its timeout) is removed at open: in a Lambda
+ * environment, which keeps /tmp across invocations and runs one runtime process at a time, every earlier directory;
+ * elsewhere (`glueless invoke` on a laptop) only the directories of processes no longer running.
  */
 function freshSpoolDirectory(root: string): string {
-  const directory = path.join(root, `${SPOOL_PREFIX}${process.pid}`);
-  const stale = process.env.AWS_LAMBDA_FUNCTION_NAME
-    ? readdirSync(root).filter((name) => name.startsWith(SPOOL_PREFIX)).map((name) => path.join(root, name))
-    : [directory];
-  for (const leftover of stale) rmSync(leftover, { recursive: true, force: true });
+  const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+  for (const name of readdirSync(root)) {
+    const pid = spoolOwner(name);
+    if (pid === undefined || pid === process.pid) continue;
+    if (inLambda || !isRunning(pid)) rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+  const directory = path.join(root, `${SPOOL_PREFIX}${process.pid}-${randomUUID().slice(0, 8)}`);
   mkdirSync(directory, { recursive: true });
   return directory;
+}
+
+/** The process a spool directory belongs to (`glueless-spool-<pid>` or `glueless-spool-<pid>-<random>`). */
+function spoolOwner(name: string): number | undefined {
+  const match = new RegExp(`^${SPOOL_PREFIX}(\\d+)(?:-[0-9a-f]+)?$`).exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const SPOOL_PREFIX = 'glueless-spool-';

@@ -51,11 +51,13 @@ export interface FanOutConfig {
 }
 
 /**
- * FANOUT_STATE_MACHINE_ARN and FANOUT_THRESHOLD_BYTES. Without a state machine (`glueless invoke` on a laptop) or with
- * a threshold of 0 there is no fan-out: undefined, and every object is converted in this function.
+ * FANOUT_STATE_MACHINE_ARN and FANOUT_THRESHOLD_BYTES. Without a state machine (unset, empty or `none`: `glueless invoke`
+ * on a laptop, as events/env.json says) or with a threshold of 0 there is no fan-out: undefined, and every object is
+ * converted in this function.
  */
 export function readFanOutConfig(env: NodeJS.ProcessEnv = process.env): FanOutConfig | undefined {
-  const stateMachineArn = env.FANOUT_STATE_MACHINE_ARN?.trim() ?? '';
+  const named = env.FANOUT_STATE_MACHINE_ARN?.trim() ?? '';
+  const stateMachineArn = named === 'none' ? '' : named;
   const threshold = env.FANOUT_THRESHOLD_BYTES?.trim() ?? '';
   const problems: string[] = [];
   if (stateMachineArn !== '' && !/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(stateMachineArn)) {

@@ -21,6 +21,7 @@ const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:glueless-notices';
 const DEPLOYMENT_ENV = {
   RAW_BUCKET: 'glueless-raw',
   MODEL_REFRESH_QUEUE_URL: 'none',
+  FANOUT_STATE_MACHINE_ARN: 'none',
   PROCESSED_BUCKET: 'glueless-processed',
   ATHENA_RESULTS_BUCKET: 'glueless-athena-results',
   GLUE_DATABASE: 'glueless',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,17 +34,37 @@ describe('openAwsLake spool directory', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  const ownDirectories = async () => (await readdir(root)).filter((name) => name.startsWith(`glueless-spool-${process.pid}-`));
+
   it('on Lambda, removes what an earlier runtime process left and starts empty', async () => {
     process.env.AWS_LAMBDA_FUNCTION_NAME = 'TransformFunction';
     openAwsLake(config, root);
-    expect((await readdir(root)).sort()).toEqual([`glueless-spool-${process.pid}`, 'other.txt']);
-    expect(await readdir(path.join(root, `glueless-spool-${process.pid}`))).toEqual([]);
+    const own = await ownDirectories();
+    expect(own).toHaveLength(1);
+    expect((await readdir(root)).sort()).toEqual([own[0], 'other.txt']);
+    expect(await readdir(path.join(root, own[0]!))).toEqual([]);
   });
 
-  it('elsewhere, leaves other processes\u2019 spool directories alone', async () => {
+  it('elsewhere, removes only what a process no longer running left', async () => {
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    await mkdir(path.join(root, `glueless-spool-${dead}`));
+    await mkdir(path.join(root, `glueless-spool-${process.ppid}-0123abcd`));
+    await writeFile(path.join(root, `glueless-spool-${process.ppid}-0123abcd`, 'glueless-spool-x'), 'in use');
+    openAwsLake(config, root);
+    expect(existsSync(path.join(root, `glueless-spool-${dead}`))).toBe(false);
+    expect(existsSync(path.join(root, `glueless-spool-${process.ppid}-0123abcd`, 'glueless-spool-x'))).toBe(true);
+    expect(await ownDirectories()).toHaveLength(1);
+  });
+
+  it('two lakes opened in one process spool apart: opening the second keeps the first one\u2019s files', async () => {
     delete process.env.AWS_LAMBDA_FUNCTION_NAME;
     openAwsLake(config, root);
-    expect(existsSync(path.join(root, 'glueless-spool-4242', 'glueless-spool-abc'))).toBe(true);
-    expect(existsSync(path.join(root, `glueless-spool-${process.pid}`))).toBe(true);
+    const [first] = await ownDirectories();
+    await writeFile(path.join(root, first!, 'glueless-spool-open'), 'a file being spooled');
+    openAwsLake(config, root);
+    const own = await ownDirectories();
+    expect(own).toHaveLength(2);
+    expect(existsSync(path.join(root, first!, 'glueless-spool-open'))).toBe(true);
   });
 });

@@ -44,6 +44,7 @@ describe('fan-out environment', () => {
   it('has no fan-out without a state machine or with a threshold of 0', () => {
     expect(readFanOutConfig({})).toBeUndefined();
     expect(readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: '', FANOUT_THRESHOLD_BYTES: '4294967296' })).toBeUndefined();
+    expect(readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: 'none', FANOUT_THRESHOLD_BYTES: '4294967296' })).toBeUndefined();
     expect(readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: arn, FANOUT_THRESHOLD_BYTES: '0' })).toBeUndefined();
   });
 
