@@ -4,6 +4,7 @@ import { InputFileError } from '../contract/errors.js';
 import { toSnakeCase } from '../contract/names.js';
 import { DEFAULT_MAX_RECORD_CHARS } from './csv.js';
 import type { OpenRecordReader, SourceRecord } from './record-reader.js';
+import { parseJsonObjectFast } from './json-fast-parse.js';
 import { utf8Pieces } from './utf8-pieces.js';
 
 /**
@@ -14,7 +15,7 @@ import { utf8Pieces } from './utf8-pieces.js';
  * is one top-level value; a line break always ends one (JSON strings cannot hold a raw line break), which keeps a
  * truncated or malformed line from swallowing the next. Each record is parsed by lossless-json with numbers kept as
  * their text, so a bigint past 2^53 and a decimal keep every digit (`JSON.parse` rounds both); the caster reads that
- * text as it reads a CSV field. A record that is not a JSON object (malformed, truncated, an array, a bare value,
+ * text as it reads a CSV field. Records that `JSON.parse` provably reads the same (json-fast-parse.ts) take it instead. A record that is not a JSON object (malformed, truncated, an array, a bare value,
  * `NaN`, nested deeper than MAX_DEPTH) is handed on with `malformed` set: a bad row, quarantined with its text.
  *
  * Columns are fields of the object: by default the top-level key whose snake_case is the column's name, or the
@@ -288,12 +289,14 @@ class FieldMapper {
   record(framed: FramedRecord): SourceRecord {
     const fields = new Array<string>(this.width).fill('');
     if (framed.broken !== undefined) return { line: framed.line, fields, text: framed.text, malformed: framed.broken };
-    let value: unknown;
-    try {
-      value = parseJsonExact(framed.text);
-    } catch (error) {
-      const reason = error instanceof RangeError ? `nested too deeply` : `malformed JSON: ${(error as Error).message}`;
-      return { line: framed.line, fields, text: framed.text, malformed: reason };
+    let value: unknown = parseJsonObjectFast(framed.text, parseNumber);
+    if (value === undefined) {
+      try {
+        value = parseJsonExact(framed.text);
+      } catch (error) {
+        const reason = error instanceof RangeError ? `nested too deeply` : `malformed JSON: ${(error as Error).message}`;
+        return { line: framed.line, fields, text: framed.text, malformed: reason };
+      }
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return { line: framed.line, fields, text: framed.text, malformed: `${describe(value)}, not a JSON object` };
