@@ -22,4 +22,21 @@ describe('glueless ingest: the messages of a refused file', () => {
     expect(result.stderr).toMatch(new RegExp(`orders\\.csv: not valid UTF-8 at line 4, byte ${before.length}; save the file as UTF-8`));
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('names the file as the user typed it, not by its key in the raw zone', async () => {
+    await mkdir(path.join(work, 'exports'));
+    const lines = (await readFile('samples/sales_orders.csv', 'utf8')).split('\n').slice(0, 4);
+    await writeFile(path.join(work, 'exports', 'orders.csv'), `${lines.map((line) => line.replace(/,[^,]*,[^,]*$/, '')).join('\n')}\n`);
+    const result = await glueless(['--lake', path.join(work, 'lake'), '--datasets', path.resolve('datasets'), 'ingest', './exports/orders.csv'], { cwd: work });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^glueless: \.\/exports\/orders\.csv: header lacks declared column "order_date"/m);
+    expect(result.stderr).not.toContain('sales/orders/orders.csv');
+    // Several files: each failure named as typed too.
+    const two = await glueless(
+      ['--lake', path.join(work, 'lake'), '--datasets', path.resolve('datasets'), 'ingest', './exports/orders.csv', path.resolve('samples/sales_orders.csv')],
+      { cwd: work },
+    );
+    expect(two.code).toBe(1);
+    expect(two.stderr).toMatch(/1 of 2 files failed: \.\/exports\/orders\.csv: header lacks/);
+  });
 });
