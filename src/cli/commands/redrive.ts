@@ -13,6 +13,7 @@ import { rawKeysOf, type FailedEvent, type FailedEventQueue } from '../../pipeli
 import { ingestObject, type IngestDeps } from '../../pipeline/run/ingest.js';
 import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake } from '../../pipeline/run/retry.js';
 import { applyEnvironment } from '../environment.js';
+import { lakeNotice, lakeState } from '../lake-state.js';
 
 /**
  * `glueless redrive`: re-processes the events that failed after every retry — the failure destination queue on AWS
@@ -65,8 +66,12 @@ export async function redrive(
     throw new GluelessError(`--limit must be a positive whole number, got ${options.limit}`);
   }
   if (options.envVars && !options.queueUrl) throw new GluelessError('--env-vars applies to an AWS redrive: give --queue-url too');
-  const source = options.queueUrl ? await openAwsSource(options.queueUrl, options.envVars) : await openLocalSource(options);
   const summary: RedriveSummary = { events: 0, succeeded: 0, failed: [] };
+  if (!options.queueUrl && !(await localLakeHoldsAnything(options.lake))) {
+    print(summaryLine(summary));
+    return summary;
+  }
+  const source = options.queueUrl ? await openAwsSource(options.queueUrl, options.envVars) : await openLocalSource(options);
   const kept: FailedEvent[] = [];
   try {
     const progress = new ProgressBar(progressStream, Math.min(limit, await source.queue.approximateCount()));
@@ -106,12 +111,28 @@ export async function redrive(
     source.close();
   }
   const failedCount = summary.failed.length;
-  print(`redrive: ${plural(summary.events, 'event')}, ${summary.succeeded} succeeded, ${failedCount} failed (kept for the next redrive)`);
+  print(summaryLine(summary));
   if (failedCount > 0) {
     const named = summary.failed.map((f) => `${f.id} (${f.problems.join('; ')})`).join('; ');
     throw new GluelessError(`redrive: ${plural(failedCount, 'event')} failed again and ${failedCount === 1 ? 'stays' : 'stay'} queued: ${named}`);
   }
   return summary;
+}
+
+function summaryLine(summary: RedriveSummary): string {
+  return `redrive: ${plural(summary.events, 'event')}, ${summary.succeeded} succeeded, ${summary.failed.length} failed (kept for the next redrive)`;
+}
+
+/**
+ * A lake that is not there is an error (a mistyped --lake), one that holds nothing yet has nothing to redrive: said on
+ * stderr; neither is opened, so neither is made.
+ */
+async function localLakeHoldsAnything(dir: string): Promise<boolean> {
+  const state = await lakeState(dir);
+  const notice = lakeNotice(dir, state);
+  if (state === 'missing') throw new GluelessError(notice!);
+  if (notice) process.stderr.write(`glueless: ${notice}\n`);
+  return state === 'ready';
 }
 
 /** Every raw object of the event, each on its own: one that fails does not stop the others. */
