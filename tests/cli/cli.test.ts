@@ -191,6 +191,10 @@ describe('glueless CLI', () => {
     expect(result.stdout).toMatch(/daily_revenue\.sql/);
     expect(result.stdout).toMatch(/top_products\.sql/);
     expect(result.stdout).toMatch(/Quarantine summary[\s\S]*not_null[\s\S]*cast[\s\S]*unique/);
+    // The row with no customer: its empty value is shown empty, not as NULL.
+    const summary = result.stdout.slice(result.stdout.indexOf('Quarantine summary'));
+    expect(summary).toMatch(/│ not_null │ customer_id │ +│ +302 │ customer_id is required but empty +│/);
+    expect(summary).not.toContain('NULL');
     expect(result.stdout).toMatch(/Try: npx glueless --lake \.lake-demo query/);
   });
 
