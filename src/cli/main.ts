@@ -183,7 +183,7 @@ program
   .addHelpText('after', examples('glueless redrive', 'glueless redrive --queue-url "$FAILED_EVENTS_QUEUE_URL" --env-vars events/env.json'))
   .action(async (options: { queueUrl?: string; envVars?: string; limit?: number }) => {
     const { redrive } = await import('./commands/redrive.js');
-    await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print);
+    await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print, { quiet: globals().quiet });
   });
 
 program
