@@ -39,4 +39,16 @@ describe('glueless ingest: the messages of a refused file', () => {
     expect(two.code).toBe(1);
     expect(two.stderr).toMatch(/1 of 2 files failed: \.\/exports\/orders\.csv: header lacks/);
   });
+
+  it('--dataset naming a broken contract fails with that file\'s own error (file and field), not "unknown dataset"', async () => {
+    const datasets = path.join(work, 'datasets');
+    await mkdir(datasets);
+    await writeFile(path.join(datasets, 'sales_orders.yaml'), await readFile('datasets/sales_orders.yaml', 'utf8'));
+    await writeFile(path.join(datasets, 'broken.yaml'), 'name: broken\nsource: { prefix: b/ }\ncolumns:\n  - { name: id, type: integer }\npartition_by: { column: id }\n');
+    await writeFile(path.join(work, 'f.csv'), 'id\n1\n');
+    const result = await glueless(['--lake', 'lake', '--datasets', 'datasets', 'ingest', 'f.csv', '--dataset', 'broken'], { cwd: work });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^glueless: datasets\/broken\.yaml: columns\[0\]\.type: unknown type "integer"[^\n]*\n$/m);
+    expect(result.stderr).not.toContain('unknown dataset');
+  });
 });

@@ -6,6 +6,7 @@ import { toSnakeCase } from '../../pipeline/contract/names.js';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { ingestObject, type IngestResult } from '../../pipeline/run/ingest.js';
+import { brokenContractError } from '../../adapters/local/contract-files.js';
 import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../adapters/local/failed-event-folder.js';
 import { failureRecordFor } from '../../pipeline/run/failed-events.js';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
@@ -156,7 +157,11 @@ function readingWithProgress(raw: ObjectStore, key: string, bar: ProgressBar): O
 async function pickContract(contracts: DatasetContract[], name: string | undefined, file: string): Promise<DatasetContract> {
   if (name) {
     const found = contracts.find((c) => c.name === name);
-    if (!found) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
+    if (!found) {
+      const broken = brokenContractError(contracts, name);
+      if (broken) throw new GluelessError(broken.message);
+      throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
+    }
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;
