@@ -23,13 +23,23 @@ export function modelsDirectory(options: GlobalOptions): string {
   return options.models || process.env.GLUELESS_MODELS || 'models';
 }
 
-/** The contracts and the local lake. Imported on first use, so a command that needs neither starts without them. */
-export async function openContext(options: GlobalOptions): Promise<{ local: LocalLake; contracts: DatasetContract[] }> {
-  const [{ loadContractDirectory }, { openLocalLake }] = await Promise.all([
+/**
+ * The contracts and the local lake. Imported on first use, so a command that needs neither starts without them.
+ * `onNewLake`: a command that lands data (ingest, replay, extract) is told when the lake is new, to say so (a mistyped
+ * `--lake` must not go unnoticed).
+ */
+export async function openContext(
+  options: GlobalOptions,
+  use: { onNewLake?: (dir: string) => void } = {},
+): Promise<{ local: LocalLake; contracts: DatasetContract[] }> {
+  const [{ loadContractDirectory }, { openLocalLake }, { lakeState }] = await Promise.all([
     import('../adapters/local/contract-files.js'),
     import('../adapters/local/local-lake.js'),
+    import('./lake-state.js'),
   ]);
   const contracts = await loadContractDirectory(datasetsDirectory(options));
-  const local = await openLocalLake(lakeDirectory(options));
+  const dir = lakeDirectory(options);
+  if (use.onNewLake && (await lakeState(dir)) !== 'ready') use.onNewLake(dir);
+  const local = await openLocalLake(dir);
   return { local, contracts };
 }

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { GluelessError } from '../pipeline/contract/errors.js';
 import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
+import { requireLakeToRead } from './lake-state.js';
 
 /**
  * The `glueless` command line: the local lake's front door. Errors are one line unless --verbose.
@@ -22,6 +23,8 @@ const program = new Command('glueless')
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 const print = (text: string) => process.stdout.write(`${text}\n`);
+/** Said by the commands that land data, before their results. */
+const onNewLake = (dir: string) => print(`new lake at ${dir}`);
 
 /** Every subcommand's help ends with the global options and an example. */
 function examples(...lines: string[]): string {
@@ -41,7 +44,7 @@ program
   .addHelpText('after', examples('glueless ingest samples/sales_orders.csv', 'glueless --lake /tmp/lake ingest exports/*.csv --dataset sales_orders'))
   .action(async (files: string[], options: { dataset?: string; concurrency: number; workers?: number }) => {
     const { ingestFiles } = await import('./commands/ingest.js');
-    const context = await openContext(globals());
+    const context = await openContext(globals(), { onNewLake });
     const manifests = await ingestFiles(files, options.dataset, context, print, { concurrency: options.concurrency, quiet: globals().quiet, workers: options.workers });
     const { refreshAfterRuns } = await import('./commands/models.js');
     const runs = manifests.map((manifest) => ({ contract: context.contracts.find((c) => c.name === manifest.dataset)!, manifest }));
@@ -56,7 +59,7 @@ program
   .addHelpText('after', examples('glueless replay .lake/quarantine/sales_orders/sales_orders-1a2b3c4d.csv'))
   .action(async (file: string, options: { dataset?: string }) => {
     const { replayQuarantineFile } = await import('./commands/replay.js');
-    await replayQuarantineFile(file, options.dataset, await openContext(globals()), print);
+    await replayQuarantineFile(file, options.dataset, await openContext(globals(), { onNewLake }), print);
   });
 
 program
@@ -88,6 +91,7 @@ program
       return;
     }
     const { queryCommand } = await import('./commands/query.js');
+    await requireLakeToRead(lakeDirectory(globals()));
     const { local } = await openContext(globals());
     await queryCommand(local.catalog, sql, options);
   });
@@ -97,9 +101,17 @@ program
   .description('tables with their partition and row counts')
   .addHelpText('after', examples('glueless tables'))
   .action(async () => {
-    const [{ listTables }, { renderTable }] = await Promise.all([import('../adapters/local/duckdb-query.js'), import('./format.js')]);
-    const { local } = await openContext(globals());
-    const tables = await listTables(local.catalog);
+    const [{ listTables }, { renderTable }, { lakeNotice, lakeState }] = await Promise.all([
+      import('../adapters/local/duckdb-query.js'),
+      import('./format.js'),
+      import('./lake-state.js'),
+    ]);
+    const dir = lakeDirectory(globals());
+    const state = await lakeState(dir);
+    if (state === 'missing') throw new GluelessError(lakeNotice(dir, state)!);
+    // A new lake has no tables: said, and listed empty, without making a catalog in it.
+    if (state === 'new') process.stderr.write(`glueless: ${lakeNotice(dir, state)}\n`);
+    const tables = state === 'new' ? [] : await listTables((await openContext(globals())).local.catalog);
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
   });
 
@@ -171,7 +183,7 @@ program
   .addHelpText('after', examples('glueless redrive', 'glueless redrive --queue-url "$FAILED_EVENTS_QUEUE_URL" --env-vars events/env.json'))
   .action(async (options: { queueUrl?: string; envVars?: string; limit?: number }) => {
     const { redrive } = await import('./commands/redrive.js');
-    await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print);
+    await redrive({ ...options, lake: lakeDirectory(globals()), datasets: datasetsDirectory(globals()) }, print, { quiet: globals().quiet });
   });
 
 program
@@ -228,7 +240,7 @@ program
   .option('--sources <dir>', 'source definition directory (env GLUELESS_SOURCES)')
   .action(async (name: string, options: { date?: string; from?: string; to?: string; force?: boolean; baseUrl?: string; sources?: string }) => {
     const { runExtract } = await import('./commands/extract.js');
-    const context = await openContext(globals());
+    const context = await openContext(globals(), { onNewLake });
     let summary: Awaited<ReturnType<typeof runExtract>> | undefined;
     await withWindowBar(name, async (line, progress) => {
       summary = await runExtract(name, { ...options, sources: sourcesDirectory(options) }, context, line, progress);
@@ -275,6 +287,7 @@ program
   }, 8484)
   .action(async (options: { out: string; serve?: boolean; port: number }) => {
     const lake = lakeDirectory(globals());
+    await requireLakeToRead(lake);
     const { serveDashboard, writeDashboard } = await import('./commands/dashboard.js');
     if (options.serve) await serveDashboard(lake, options.port, print);
     else await writeDashboard(lake, options.out, print);

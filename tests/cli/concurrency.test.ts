@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { openLocalLake } from '../../src/adapters/local/local-lake.js';
 import { glueless, spawnGlueless } from '../support/cli.js';
 
 /**
@@ -28,6 +29,8 @@ describe('glueless commands at the same time on one lake', () => {
 
   it('four ingests of different files started together all succeed, queries meanwhile too, and every row is counted once', async () => {
     const files = await Promise.all([0, 1, 2, 3].map(variant));
+    // The lake exists, empty: a query on a lake that does not exist fails at once (it would race the ingests here).
+    await openLocalLake(lake);
     const runs = [
       ...files.map((file) => spawnGlueless(['--lake', lake, 'ingest', file, '--dataset', 'sales_orders'])),
       ...[0, 1].map(() => spawnGlueless(['--lake', lake, 'query', 'SELECT 1 AS one', '--format', 'csv'])),

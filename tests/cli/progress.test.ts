@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
+import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../src/adapters/local/failed-event-folder.js';
+import { openLocalLake } from '../../src/adapters/local/local-lake.js';
 import { createProgress } from '../../src/cli/progress.js';
+import { failureRecordFor } from '../../src/pipeline/run/failed-events.js';
 import { writeSalesOrdersCsv } from '../../scripts/sales-orders-csv.js';
 import { GLUELESS_BIN, glueless } from '../support/cli.js';
 
@@ -89,5 +92,16 @@ describe('glueless ingest progress through a pseudo-terminal', () => {
     const piped = await glueless(['--lake', path.join(work, 'pipe'), 'ingest', 'samples/sales_orders.csv']);
     expect(piped).toMatchObject({ code: 0, stderr: '' });
     expect(piped.stdout).not.toMatch(/[█░]/);
+  });
+
+  it('redrive on a pipe prints its one summary line and nothing else (no line per event)', async () => {
+    const lake = path.join(work, 'redrive');
+    const folder = FailedEventFolder.inLake((await openLocalLake(lake)).root);
+    for (const name of ['a', 'b']) await folder.record(failureRecordFor(`sales/orders/${name}.csv`, LOCAL_RAW_BUCKET, new Error('x')));
+    const piped = await glueless(['--lake', lake, 'redrive']);
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+    expect(piped.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^redrive: 2 events, 2 succeeded, 0 failed \(kept for the next redrive\): sales\/orders\/a\.csv skipped .*; sales\/orders\/b\.csv skipped/),
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,8 @@ describe('glueless start-up', () => {
   });
 
   it('a command loads its own modules when it runs (here DuckDB for tables)', async () => {
+    // A lake that exists (tables on one that does not stops before DuckDB: nothing to list).
+    await mkdir(path.join(work, 'lake', 'raw'), { recursive: true });
     const urls = await loaded(['--lake', path.join(work, 'lake'), 'tables']);
     expect(urls).toContainEqual(expect.stringMatching(/@duckdb\/node-api/));
     expect(urls.filter((u) => /@aws-sdk/.test(u))).toEqual([]);

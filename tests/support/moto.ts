@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MOTO_SERVER, notInstalled } from './tools.js';
 
 /** A moto_server on a free loopback port, standing in for S3, Athena, SNS and SQS in adapter tests. */
 export interface Moto {
@@ -13,10 +14,11 @@ export interface Moto {
 
 const READY_TIMEOUT_MS = 15_000;
 
-export async function startMoto(): Promise<Moto> {
+/** `env`: the server's environment (default this process's; a test of the missing-tool error gives another PATH). */
+export async function startMoto(env: NodeJS.ProcessEnv = process.env): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -27,7 +29,8 @@ export async function startMoto(): Promise<Moto> {
   try {
     await waitUntilAnswering(endpoint, child);
   } catch (error) {
-    if (missing) throw new Error('moto_server is not on PATH: install it with `pip install "moto[server]"` (the AWS emulator these tests run against)');
+    // A pyenv or asdf shim with no moto behind it exits 127, as a shell does for a command it cannot find.
+    if (missing || child.exitCode === 127) throw new Error(notInstalled(MOTO_SERVER));
     await stopProcess(child, exited);
     throw new Error(`moto_server did not start on ${endpoint}: ${(error as Error).message}\n${stderr}`);
   }

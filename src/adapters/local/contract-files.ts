@@ -21,14 +21,19 @@ export async function loadContractDirectory(
     throw new ContractError(`${directory}: dataset contract directory not found (set --datasets or GLUELESS_DATASETS)`);
   }
   if (names.length === 0) throw new ContractError(`${directory}: no dataset contracts (*.yaml) found`);
+  const left: LeftOutContract[] = [];
   const loaded = await Promise.all(
     names.map(async (name) => {
       const file = path.join(directory, name);
+      let text = '';
       try {
-        return parseContract(await readFile(file, 'utf8'), path.relative(process.cwd(), file) || file);
+        text = await readFile(file, 'utf8');
+        return parseContract(text, path.relative(process.cwd(), file) || file);
       } catch (error) {
-        if (error instanceof ContractError) return error;
-        throw error;
+        if (!(error instanceof ContractError)) throw error;
+        const named = /^name:\s*["']?([A-Za-z0-9_]+)/m.exec(text)?.[1];
+        left.push({ names: [name.replace(/\.ya?ml$/, ''), ...(named ? [named] : [])], error });
+        return error;
       }
     }),
   );
@@ -36,5 +41,23 @@ export async function loadContractDirectory(
   const broken = loaded.filter((c): c is ContractError => c instanceof Error);
   if (contracts.length === 0) throw broken[0]!;
   for (const error of broken) warn(`${error.message} (that dataset is left out until the file is fixed)`);
-  return checkContractSet(contracts);
+  const checked = checkContractSet(contracts);
+  leftOut.set(checked, left);
+  return checked;
+}
+
+/** A contract file left out as broken: the dataset names it may stand for (its file stem, its `name:`), its error. */
+interface LeftOutContract {
+  names: string[];
+  error: ContractError;
+}
+
+const leftOut = new WeakMap<DatasetContract[], LeftOutContract[]>();
+
+/**
+ * The error of the broken contract file a dataset name stands for, among those `loadContractDirectory` left out when it
+ * read `contracts`: `--dataset broken` is told what is wrong with broken.yaml, not that there is no such dataset.
+ */
+export function brokenContractError(contracts: DatasetContract[], name: string): ContractError | undefined {
+  return leftOut.get(contracts)?.find((entry) => entry.names.includes(name))?.error;
 }

@@ -55,9 +55,10 @@ export async function runDemo(
 
   print('\nQuarantine summary');
   for (const file of quarantined) {
+    // A quarantine CSV writes an empty field as nothing, which DuckDB reads as NULL: shown as the empty text it was.
     const result = await runQuery(
       local.catalog,
-      `SELECT _error_rule AS rule, _error_column AS "column", _error_value AS value, _source_line AS line, _error_message AS reason
+      `SELECT _error_rule AS rule, coalesce(_error_column, '') AS "column", coalesce(_error_value, '') AS value, _source_line AS line, _error_message AS reason
        FROM read_csv('${path.join(local.root, 'quarantine', file).replace(/'/g, "''")}', all_varchar = true) ORDER BY CAST(_source_line AS INTEGER)`,
     );
     print(`quarantine/${file}\n${renderTable(result)}`);

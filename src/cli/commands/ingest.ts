@@ -6,6 +6,7 @@ import { toSnakeCase } from '../../pipeline/contract/names.js';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { ingestObject, type IngestResult } from '../../pipeline/run/ingest.js';
+import { brokenContractError } from '../../adapters/local/contract-files.js';
 import { FailedEventFolder, LOCAL_RAW_BUCKET } from '../../adapters/local/failed-event-folder.js';
 import { failureRecordFor } from '../../pipeline/run/failed-events.js';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
@@ -66,7 +67,9 @@ async function ingestAll(
         if (failed) failures.push(`${files[index]}: ${failed}`);
       } catch (error) {
         bar.done();
-        failures.push(files.length === 1 ? (error as Error).message : `${files[index]}: ${(error as Error).message}`);
+        const message = (error as Error).message;
+        // Most messages already start with the file's name (as typed); the others get it.
+        failures.push(files.length === 1 || message.startsWith(`${files[index]}: `) ? message : `${files[index]}: ${message}`);
       }
       overall?.increment();
     }
@@ -100,15 +103,25 @@ async function ingestFile(
   } catch (error) {
     // Kept for `glueless redrive`, as the Lambda's failure destination keeps the event on AWS.
     await FailedEventFolder.inLake(context.local.root).record(failureRecordFor(rawKey, LOCAL_RAW_BUCKET, error));
+    if (error instanceof Error) error.message = namedAsTyped(error.message, rawKey, file);
     throw error;
   }
-  if (result.status === 'skipped') throw new GluelessError(result.reason);
+  if (result.status === 'skipped') throw new GluelessError(namedAsTyped(result.reason, rawKey, file));
   if (result.status === 'rejected') {
     if (!existed) await raw.delete([rawKey]);
     const kept = pastablePath(path.join(context.local.root, 'quarantine', result.manifest.quarantineFile!));
-    throw new GluelessError(`${result.manifest.rejectReason} (file kept in ${kept})`);
+    throw new GluelessError(`${namedAsTyped(result.manifest.rejectReason ?? 'rejected', rawKey, file)} (file kept in ${kept})`);
   }
-  return result.manifest;
+  return { ...result.manifest, warnings: result.manifest.warnings.map((warning) => namedAsTyped(warning, rawKey, file)) };
+}
+
+/**
+ * The core names a file by its raw key (`sales/orders/orders.csv`), as the Lambda must; the person who typed
+ * `glueless ingest ./exports/orders.csv` knows it by that path: wherever the key stands as a name, the path replaces it.
+ */
+export function namedAsTyped(message: string, rawKey: string, file: string): string {
+  const key = rawKey.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return message.replace(new RegExp(`(^|[\\s"'(])${key}(?=[:\\s"',;)]|$)`, 'g'), (_, before: string) => `${before}${file}`);
 }
 
 /**
@@ -144,7 +157,11 @@ function readingWithProgress(raw: ObjectStore, key: string, bar: ProgressBar): O
 async function pickContract(contracts: DatasetContract[], name: string | undefined, file: string): Promise<DatasetContract> {
   if (name) {
     const found = contracts.find((c) => c.name === name);
-    if (!found) throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
+    if (!found) {
+      const broken = brokenContractError(contracts, name);
+      if (broken) throw new GluelessError(broken.message);
+      throw new GluelessError(`unknown dataset "${name}" (known: ${contracts.map((c) => c.name).join(', ')})`);
+    }
     return found;
   }
   if (contracts.length === 1) return contracts[0]!;

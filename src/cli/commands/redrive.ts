@@ -13,6 +13,8 @@ import { rawKeysOf, type FailedEvent, type FailedEventQueue } from '../../pipeli
 import { ingestObject, type IngestDeps } from '../../pipeline/run/ingest.js';
 import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake } from '../../pipeline/run/retry.js';
 import { applyEnvironment } from '../environment.js';
+import { lakeNotice, lakeState } from '../lake-state.js';
+import { createProgress, type ProgressOptions } from '../progress.js';
 
 /**
  * `glueless redrive`: re-processes the events that failed after every retry — the failure destination queue on AWS
@@ -35,13 +37,8 @@ export interface RedriveSummary {
   events: number;
   succeeded: number;
   failed: Array<{ id: string; problems: string[] }>;
-}
-
-/** Where the progress bar goes: stderr, or a test's stand-in. */
-export interface ProgressStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
+  /** What became of each object of the events that succeeded: `<key> processed`, `<key> skipped (…)`. */
+  done: string[];
 }
 
 /** Where failed events wait and what re-processes them. */
@@ -55,21 +52,31 @@ interface RedriveSource {
 
 const BATCH = 10;
 
+/**
+ * `progressOptions`: the shared progress bar (progress.ts), drawn on a terminal (stderr by default), not on a pipe or
+ * with `quiet`; what was redriven is the one summary line printed at the end.
+ */
 export async function redrive(
   options: RedriveOptions,
   print: (line: string) => void,
-  progressStream: ProgressStream = process.stderr,
+  progressOptions: Pick<ProgressOptions, 'stream' | 'quiet' | 'fps'> = {},
 ): Promise<RedriveSummary> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
     throw new GluelessError(`--limit must be a positive whole number, got ${options.limit}`);
   }
   if (options.envVars && !options.queueUrl) throw new GluelessError('--env-vars applies to an AWS redrive: give --queue-url too');
+  const summary: RedriveSummary = { events: 0, succeeded: 0, failed: [], done: [] };
+  if (!options.queueUrl && !(await localLakeHoldsAnything(options.lake))) {
+    print(summaryLine(summary));
+    return summary;
+  }
   const source = options.queueUrl ? await openAwsSource(options.queueUrl, options.envVars) : await openLocalSource(options);
-  const summary: RedriveSummary = { events: 0, succeeded: 0, failed: [] };
   const kept: FailedEvent[] = [];
   try {
-    const progress = new ProgressBar(progressStream, Math.min(limit, await source.queue.approximateCount()));
+    const progress = createProgress({ ...progressOptions, print });
+    let total = Math.min(limit, await source.queue.approximateCount());
+    const bar = progress.bar('redrive', total, 'items');
     const seen = new Set<string>();
     try {
       while (summary.events < limit) {
@@ -79,7 +86,6 @@ export async function redrive(
         for (const event of batch) {
           seen.add(event.id);
           summary.events++;
-          progress.working(event.id);
           const outcome = await redriveEvent(event, source);
           if (outcome.problems.length === 0) {
             try {
@@ -90,15 +96,19 @@ export async function redrive(
           }
           if (outcome.problems.length === 0) {
             summary.succeeded++;
+            summary.done.push(...outcome.done);
           } else {
             summary.failed.push({ id: event.id, problems: outcome.problems });
             kept.push(event);
           }
-          progress.done(event.id, outcome.problems.length === 0, [...outcome.done, ...outcome.problems].join('; '));
+          // Events that arrived after the count was taken grow the bar.
+          if (summary.events > total) bar.setTotal((total = summary.events));
+          bar.increment();
         }
       }
     } finally {
-      progress.finish();
+      bar.done();
+      progress.stop();
       // Available to the next redrive at once, not only when their visibility timeout runs out.
       await Promise.allSettled(kept.map((event) => source.queue.release(event)));
     }
@@ -106,12 +116,36 @@ export async function redrive(
     source.close();
   }
   const failedCount = summary.failed.length;
-  print(`redrive: ${plural(summary.events, 'event')}, ${summary.succeeded} succeeded, ${failedCount} failed (kept for the next redrive)`);
+  print(summaryLine(summary));
   if (failedCount > 0) {
     const named = summary.failed.map((f) => `${f.id} (${f.problems.join('; ')})`).join('; ');
     throw new GluelessError(`redrive: ${plural(failedCount, 'event')} failed again and ${failedCount === 1 ? 'stays' : 'stay'} queued: ${named}`);
   }
   return summary;
+}
+
+/** Objects named in the summary line, at most; the rest are counted. */
+const NAMED_IN_SUMMARY = 5;
+
+/** One line: how many events, and what became of the objects of those that succeeded (failures: the error names them). */
+function summaryLine(summary: RedriveSummary): string {
+  const counts = `redrive: ${plural(summary.events, 'event')}, ${summary.succeeded} succeeded, ${summary.failed.length} failed (kept for the next redrive)`;
+  if (summary.done.length === 0) return counts;
+  const named = summary.done.slice(0, NAMED_IN_SUMMARY).join('; ');
+  const more = summary.done.length - NAMED_IN_SUMMARY;
+  return `${counts}: ${named}${more > 0 ? `; and ${more} more` : ''}`;
+}
+
+/**
+ * A lake that is not there is an error (a mistyped --lake), one that holds nothing yet has nothing to redrive: said on
+ * stderr; neither is opened, so neither is made.
+ */
+async function localLakeHoldsAnything(dir: string): Promise<boolean> {
+  const state = await lakeState(dir);
+  const notice = lakeNotice(dir, state);
+  if (state === 'missing') throw new GluelessError(notice!);
+  if (notice) process.stderr.write(`glueless: ${notice}\n`);
+  return state === 'ready';
 }
 
 /** Every raw object of the event, each on its own: one that fails does not stop the others. */
@@ -206,49 +240,6 @@ async function functionEnvironment(file: string): Promise<Record<string, string>
   }
   const entries = Object.entries({ ...parsed?.Parameters, ...parsed?.TransformFunction });
   return Object.fromEntries(entries.map(([name, value]) => [name, String(value)]));
-}
-
-/**
- * On a terminal, one line redrawn in place (`\r`); in a log or pipe, a line per event, which also says what happened.
- */
-class ProgressBar {
-  private count = 0;
-  private failures = 0;
-  private drawn = 0;
-
-  constructor(
-    private readonly stream: ProgressStream,
-    private total: number,
-  ) {
-    if (stream.isTTY) this.draw('');
-  }
-
-  working(id: string): void {
-    if (this.stream.isTTY) this.draw(id);
-  }
-
-  done(id: string, succeeded: boolean, detail: string): void {
-    this.count++;
-    if (!succeeded) this.failures++;
-    this.total = Math.max(this.total, this.count); // events that arrived after the count was taken
-    if (this.stream.isTTY) this.draw('');
-    else this.stream.write(`redrive ${this.count}/${this.total} ${succeeded ? 'succeeded' : 'failed'} ${id}: ${detail}\n`);
-  }
-
-  finish(): void {
-    if (this.stream.isTTY) this.stream.write('\n');
-  }
-
-  private draw(current: string): void {
-    const cells = 20;
-    const filled = this.total === 0 ? cells : Math.round((cells * this.count) / this.total);
-    let line = `redrive [${'#'.repeat(filled)}${'-'.repeat(cells - filled)}] ${this.count}/${this.total} events, ${this.failures} failed`;
-    if (current) line += ` · ${current}`;
-    line = line.slice(0, Math.max(20, (this.stream.columns || 80) - 1));
-    // Padding wipes what a longer previous line left behind, without terminal escape codes.
-    this.stream.write(`\r${line.padEnd(this.drawn)}`);
-    this.drawn = line.length;
-  }
 }
 
 function plural(count: number, noun: string): string {

@@ -9,7 +9,7 @@ export type { SourceRecord };
  * The CSV reader: bytes in, records out, in batches, never the whole file in memory. One module so other input
  * formats (JSON lines) can sit beside it behind the same `RecordReader` (record-reader.ts).
  *
- * Bytes must be UTF-8 (a BOM is dropped); anything else is an InputFileError naming the file and byte offset, never
+ * Bytes must be UTF-8 (a BOM is dropped); anything else is an InputFileError naming the file, line and byte offset, never
  * silently replaced characters. The dialect is RFC 4180 as csv-parse reads it with `relax_column_count` and
  * `skip_empty_lines`: records end at CRLF, LF or CR; a quote is escaped by doubling it; quoted fields may span lines;
  * rows may have any number of fields (the typer rejects ragged ones); a quote inside an unquoted field is kept as a
@@ -75,7 +75,8 @@ export async function* readCsvRecords(
   const batchSize = options.batchSize ?? 1024;
   const scanner = new CsvScanner(options);
   let records: SourceRecord[] = [];
-  for await (const piece of utf8Pieces(bytes, options.fileName, { startByte: options.start?.byte })) {
+  const pieces = utf8Pieces(bytes, options.fileName, { startByte: options.start?.byte, lineAt: (textBefore) => scanner.lineAt(textBefore) });
+  for await (const piece of pieces) {
     scanner.push(piece.text, piece.last, records);
     if (records.length >= batchSize && !piece.last) {
       yield records;
@@ -115,6 +116,12 @@ class CsvScanner {
     this.quoteChar = options.quote;
     this.quote = options.quote.charCodeAt(0);
     this.line = options.start?.line ?? 1;
+  }
+
+  /** The line after the text pushed so far and then `more` (asked only on an error path). */
+  lineAt(more: string): number {
+    const text = this.pending + more;
+    return this.line + countLineBreaks(text, 0, text.length);
   }
 
   push(chunk: string, final: boolean, out: SourceRecord[]): void {

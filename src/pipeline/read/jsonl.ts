@@ -74,7 +74,7 @@ export async function* frameJsonRecords(bytes: AsyncIterable<Uint8Array>, option
   const batchSize = options.batchSize ?? 1024;
   const framer = new Framer(options.fileName, options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS);
   let out: FramedRecord[] = [];
-  for await (const piece of utf8Pieces(bytes, options.fileName)) {
+  for await (const piece of utf8Pieces(bytes, options.fileName, { lineAt: (textBefore) => framer.lineAt(textBefore) })) {
     framer.push(piece.text, out);
     if (piece.last) framer.end(out);
     else if (out.length >= batchSize) {
@@ -186,6 +186,13 @@ class Framer {
       this.partsLength += end - start;
       this.checkLength(this.partsLength);
     }
+  }
+
+  /** The line after the text pushed so far and then `more` (a record's text holds no line break: one ends it). */
+  lineAt(more: string): number {
+    let line = this.line;
+    for (let at = more.indexOf('\n'); at >= 0; at = more.indexOf('\n', at + 1)) line++;
+    return line;
   }
 
   end(out: FramedRecord[]): void {

@@ -91,27 +91,27 @@ const CORPUS: CorpusFile[] = [
   { name: 'a header only, no line break', content: HEADER, expected: { ok: { written: 0, quarantinedByRule: {} } } },
   { name: 'duplicate header names', content: 'id,name,amount,name\n1,a,1.00,b\n', expected: { rejected: /header "name" appears twice \(columns 2 and 4\)/ } },
   { name: 'an empty header name', content: 'id,,amount\n1,a,1.00\n', expected: { rejected: /header column 2 is empty/ } },
-  { name: 'random bytes', content: randomBytes(4096, 42), expected: { rejected: /not valid UTF-8 near byte \d+; save the file as UTF-8/ } },
+  { name: 'random bytes', content: randomBytes(4096, 42), expected: { rejected: /not valid UTF-8 at line \d+, byte \d+; save the file as UTF-8/ } },
   {
     name: 'random 7-bit bytes (valid UTF-8, not CSV)',
     content: randomBytes(4096, 9).map((b) => b & 0x7f),
     expected: { rejected: /line \d+: malformed CSV \(Invalid Closing Quote\)/ },
   },
-  { name: 'a PNG image', content: PNG, expected: { rejected: /not valid UTF-8 near byte 0; save the file as UTF-8/ } },
+  { name: 'a PNG image', content: PNG, expected: { rejected: /not valid UTF-8 at line 1, byte 0; save the file as UTF-8/ } },
   {
     name: 'a UTF-16 export',
     content: Buffer.from(`\uFEFF${HEADER}\r\n1,a,1.00\r\n`, 'utf16le'),
-    expected: { rejected: /not valid UTF-8 near byte 0/ },
+    expected: { rejected: /not valid UTF-8 at line 1, byte 0;/ },
   },
   {
     name: 'Latin-1 bytes after the first megabyte',
     content: Buffer.concat([Buffer.from(`${HEADER}\n`), Buffer.from(`1,${'x'.repeat(MB + 10)},1.00\n`), Buffer.from('2,Caf\xe9,2.00\n', 'latin1')]),
-    expected: { rejected: /not valid UTF-8 near byte \d+/ },
+    expected: { rejected: new RegExp(`not valid UTF-8 at line 3, byte ${HEADER.length + 1 + MB + 18 + 5};`) },
   },
   {
     name: 'a character cut off at the end',
     content: Buffer.concat([Buffer.from(`${HEADER}\n1,caf`), Buffer.from([0xc3])]),
-    expected: { rejected: /not valid UTF-8 at the end of the file \(truncated character\)/ },
+    expected: { rejected: new RegExp(`not valid UTF-8 at line 2, byte ${HEADER.length + 1 + 5}; the file ends inside a character \\(truncated\\?\\)`) },
   },
   {
     name: 'a 1 MB field, quoted with commas, quotes and line breaks, and a 1 MB unquoted one',

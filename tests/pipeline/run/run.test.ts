@@ -102,7 +102,7 @@ describe('processObject on the local lake', () => {
     ['an empty file', '', /file is empty; a header row is required/],
     ['an unterminated quote at the end', `${HEADER}\n1,C1,Lamp,1,1.00,2024-03-01,"never closed\n`, /line \d+: malformed CSV .*never closed/],
     ['a duplicate header', `${HEADER},notes\n`, /header "notes" appears twice/],
-    ['bytes that are not UTF-8', Buffer.concat([Buffer.from(`${HEADER}\n1,C1,Caf`), Buffer.from([0xe9]), Buffer.from(',1,1.00,2024-03-01,\n')]), /not valid UTF-8 near byte/],
+    ['bytes that are not UTF-8', Buffer.concat([Buffer.from(`${HEADER}\n1,C1,Caf`), Buffer.from([0xe9]), Buffer.from(',1,1.00,2024-03-01,\n')]), /bad\.csv: not valid UTF-8 at line 2, byte 69; save the file as UTF-8/],
   ])('rejects %s as a whole: one-line reason, no Parquet, the file kept whole in quarantine', async (_name, csv, message) => {
     await landRaw(local, 'sales/orders/bad.csv', csv);
     const manifest = await processObject('sales/orders/bad.csv', await salesContract(), local.lake);
