@@ -107,7 +107,6 @@ describeWithBrowser('glueless dashboard in headless Chromium', () => {
     // The real models over what the demo ingested (`glueless models run`); stand-ins only where their inputs are absent.
     await runModels({ local: lake, contracts: await loadContractDirectory('datasets') }, 'models', undefined, {}, () => {});
     standIns = await createGoldStandIns(lake.catalog);
-    if (standIns.length > 0) console.info(`stand-ins for models whose inputs the demo has no sample of: ${standIns.join(', ')}`);
     site = path.join(work, 'site');
     await writeDashboard(lake.root, site, () => {});
     profile = await mkdtemp(path.join(tmpdir(), 'glueless-chromium-'));

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { jest } from '@jest/globals';
 import { AthenaClient, CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -17,6 +16,7 @@ import { buildLambda } from '../../scripts/build-lambda.js';
 import type { ExtractSummary } from '../../src/handlers/extract.js';
 import type { TransformSummary } from '../../src/handlers/transform.js';
 import { useMoto } from '../support/moto.js';
+import { capturingStdout, emfRecords } from '../support/lambda-output.js';
 import { startFakeApi, tfnswHandler, TFNSW_KEY, type FakeApi } from '../support/fake-apis.js';
 
 /**
@@ -185,31 +185,6 @@ describe('glueless backfill', () => {
 
 async function importHandler<T>(file: string): Promise<Handler<T>> {
   return ((await import(pathToFileURL(file).href)) as { handler: Handler<T> }).handler;
-}
-
-async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ result: T; error?: unknown; stdout: string }> {
-  const chunks: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { result: await fn(), stdout: chunks.join('') };
-  } catch (error) {
-    return { result: undefined as T, error, stdout: chunks.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
-
-function emfRecords(stdout: string): Array<Record<string, any>> {
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, any>)
-    .filter((record) => record._aws?.CloudWatchMetrics);
 }
 
 function s3Event(key: string): S3Event {

@@ -13,6 +13,7 @@ import { sourceManifestKey } from '../../src/pipeline/write/layout.js';
 import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 import type { RefreshMessage } from '../../src/models/ports.js';
 import { useMoto } from '../support/moto.js';
+import { capturingStdout, jsonRecords } from '../support/lambda-output.js';
 import { landRaw, readText, salesContract, tempLake } from '../support/local.js';
 
 /**
@@ -214,8 +215,11 @@ describe('the fan-out state machine, run locally', () => {
     const queue = process.env.MODEL_REFRESH_QUEUE_URL;
     process.env.MODEL_REFRESH_QUEUE_URL = `${refreshQueue.replace(/sfn-refresh\.fifo$/, '')}no-such-queue.fifo`;
     try {
-      const result = (await run()) as Record<string, unknown>;
+      const { result, stdout, stderr } = await capturingStdout(() => run() as Promise<Record<string, unknown>>);
       expect(result).toMatchObject({ status: 'processed', modelsQueued: [], refreshError: expect.any(String) });
+      expect(jsonRecords(stdout + stderr)).toContainEqual(
+        expect.objectContaining({ level: 'ERROR', message: expect.stringMatching(/^gold model refreshes not queued/), key: KEY }),
+      );
     } finally {
       process.env.MODEL_REFRESH_QUEUE_URL = queue;
     }

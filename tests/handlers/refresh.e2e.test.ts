@@ -14,6 +14,7 @@ import { modelGraph } from '../../src/handlers/model-graph.js';
 import { bundledModels } from '../../src/handlers/models.generated.js';
 import type { RefreshDeps } from '../../src/handlers/refresh.js';
 import { useMoto } from '../support/moto.js';
+import { capturingStdout, jsonRecords } from '../support/lambda-output.js';
 
 /**
  * A SUCCEEDED run on AWS (moto) queues the models reading its table on the FIFO refresh queue, one group per model; the
@@ -170,7 +171,8 @@ describe('the refresh function against moto', () => {
       throw new Error('Athena said: TABLE_NOT_FOUND');
     };
     const body = JSON.stringify({ model: 'top_products', change: { all: true }, cause: 'test' });
-    const result = await handleRefreshEvent(sqsEvent([{ id: 'a', body }, { id: 'b', body }]), failing);
+    const { result, stdout, stderr } = await capturingStdout(() => handleRefreshEvent(sqsEvent([{ id: 'a', body }, { id: 'b', body }]), failing));
+    expect(jsonRecords(stdout + stderr)).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'model refresh failed', model: 'top_products' }));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }]);
     const notices = (await receiveAll(noticesUrl)).map((m) => JSON.parse(m.Body!));
     expect(notices).toContainEqual(expect.objectContaining({ status: 'FAILED', dataset: 'top_products', source: 'model:top_products', error: expect.stringContaining('model top_products: refresh failed: Athena said: TABLE_NOT_FOUND') }));
