@@ -249,8 +249,9 @@ describe('the fan-out state machine, run locally', () => {
       }
       return fanOut(event, context);
     };
-    const broken = await run(breaking).then(() => undefined, (error: Error) => error);
-    expect(broken?.message).toMatch(/a step failed/);
+    const { error: broken, stdout, stderr } = await capturingStdout(() => run(breaking));
+    expect((broken as Error | undefined)?.message).toMatch(/a step failed/);
+    expect(jsonRecords(stdout + stderr)).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'fan-out failed', key: KEY }));
     expect(attempts).toBe(3); // the first try and two retries
     expect(await keysUnder('tables/')).toEqual([]);
     expect(await keysUnder('ranges/')).toEqual([]);
