@@ -38,3 +38,16 @@ export async function requireLakeToRead(dir: string): Promise<void> {
   const notice = lakeNotice(dir, await lakeState(dir));
   if (notice) throw new GluelessError(notice);
 }
+
+/**
+ * For a command that lists what a lake holds (tables, redrive): a lake that is not there is an error (a mistyped
+ * `--lake`); one that holds nothing yet is said on stderr and has nothing to list. Neither is opened, so neither is
+ * made. True when the lake holds something.
+ */
+export async function lakeHoldsAnything(dir: string): Promise<boolean> {
+  const state = await lakeState(dir);
+  const notice = lakeNotice(dir, state);
+  if (state === 'missing') throw new GluelessError(notice!);
+  if (notice) process.stderr.write(`glueless: ${notice}\n`);
+  return state === 'ready';
+}

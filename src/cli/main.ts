@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { GluelessError } from '../pipeline/contract/errors.js';
 import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
-import { requireLakeToRead } from './lake-state.js';
+import { lakeHoldsAnything, requireLakeToRead } from './lake-state.js';
 
 /**
  * The `glueless` command line: the local lake's front door. Errors are one line unless --verbose.
@@ -101,17 +101,9 @@ program
   .description('tables with their partition and row counts')
   .addHelpText('after', examples('glueless tables'))
   .action(async () => {
-    const [{ listTables }, { renderTable }, { lakeNotice, lakeState }] = await Promise.all([
-      import('../adapters/local/duckdb-query.js'),
-      import('./format.js'),
-      import('./lake-state.js'),
-    ]);
-    const dir = lakeDirectory(globals());
-    const state = await lakeState(dir);
-    if (state === 'missing') throw new GluelessError(lakeNotice(dir, state)!);
+    const [{ listTables }, { renderTable }] = await Promise.all([import('../adapters/local/duckdb-query.js'), import('./format.js')]);
     // A new lake has no tables: said, and listed empty, without making a catalog in it.
-    if (state === 'new') process.stderr.write(`glueless: ${lakeNotice(dir, state)}\n`);
-    const tables = state === 'new' ? [] : await listTables((await openContext(globals())).local.catalog);
+    const tables = (await lakeHoldsAnything(lakeDirectory(globals()))) ? await listTables((await openContext(globals())).local.catalog) : [];
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
   });
 

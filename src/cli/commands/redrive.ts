@@ -13,7 +13,7 @@ import { rawKeysOf, type FailedEvent, type FailedEventQueue } from '../../pipeli
 import { ingestObject, type IngestDeps } from '../../pipeline/run/ingest.js';
 import { DEFAULT_RETRY_POLICY, retryingCatalog, retryingLake } from '../../pipeline/run/retry.js';
 import { applyEnvironment } from '../environment.js';
-import { lakeNotice, lakeState } from '../lake-state.js';
+import { lakeHoldsAnything } from '../lake-state.js';
 import { createProgress, type ProgressOptions } from '../progress.js';
 
 /**
@@ -67,7 +67,7 @@ export async function redrive(
   }
   if (options.envVars && !options.queueUrl) throw new GluelessError('--env-vars applies to an AWS redrive: give --queue-url too');
   const summary: RedriveSummary = { events: 0, succeeded: 0, failed: [], done: [] };
-  if (!options.queueUrl && !(await localLakeHoldsAnything(options.lake))) {
+  if (!options.queueUrl && !(await lakeHoldsAnything(options.lake))) {
     print(summaryLine(summary));
     return summary;
   }
@@ -134,18 +134,6 @@ function summaryLine(summary: RedriveSummary): string {
   const named = summary.done.slice(0, NAMED_IN_SUMMARY).join('; ');
   const more = summary.done.length - NAMED_IN_SUMMARY;
   return `${counts}: ${named}${more > 0 ? `; and ${more} more` : ''}`;
-}
-
-/**
- * A lake that is not there is an error (a mistyped --lake), one that holds nothing yet has nothing to redrive: said on
- * stderr; neither is opened, so neither is made.
- */
-async function localLakeHoldsAnything(dir: string): Promise<boolean> {
-  const state = await lakeState(dir);
-  const notice = lakeNotice(dir, state);
-  if (state === 'missing') throw new GluelessError(notice!);
-  if (notice) process.stderr.write(`glueless: ${notice}\n`);
-  return state === 'ready';
 }
 
 /** Every raw object of the event, each on its own: one that fails does not stop the others. */
