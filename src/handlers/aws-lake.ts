@@ -70,7 +70,7 @@ function freshSpoolDirectory(root: string): string {
 
 /** The process a spool directory belongs to (`glueless-spool-<pid>` or `glueless-spool-<pid>-<random>`). */
 function spoolOwner(name: string): number | undefined {
-  const match = new RegExp(`^${SPOOL_PREFIX}(\\d+)(?:-[0-9a-f]+)?$`).exec(name);
+  const match = SPOOL_NAME.exec(name);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -85,3 +85,4 @@ function isRunning(pid: number): boolean {
 }
 
 const SPOOL_PREFIX = 'glueless-spool-';
+const SPOOL_NAME = new RegExp(`^${SPOOL_PREFIX}(\\d+)(?:-[0-9a-f]+)?$`);

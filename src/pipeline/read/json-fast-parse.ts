@@ -34,7 +34,7 @@ const FAST_DEPTH = 64;
  */
 export function parseJsonObjectFast(text: string, numberOf: (text: string) => unknown): Record<string, unknown> | undefined {
   const scan = scanTokens(text);
-  if (scan === undefined || text.includes('__proto__')) return undefined;
+  if (scan === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -54,7 +54,7 @@ interface Scan {
   numbers: string[];
 }
 
-/** Keys and numbers as the text writes them; undefined for a key that is an index or escaped, or deep nesting. */
+/** Keys and numbers as the text writes them; undefined for a key that is an index, escaped or `__proto__`, or deep nesting. */
 function scanTokens(text: string): Scan | undefined {
   const n = text.length;
   const numbers: string[] = [];
@@ -81,7 +81,7 @@ function scanTokens(text: string): Scan | undefined {
       let j = i;
       while (j < n && isSpace(text.charCodeAt(j))) j++;
       if (j < n && text.charCodeAt(j) === COLON) {
-        if (escaped || isIndexKey(text, open + 1, close)) return undefined;
+        if (escaped || isIndexKey(text, open + 1, close) || isProtoKey(text, open + 1, close)) return undefined;
         keys++;
       }
       i = j;
@@ -138,6 +138,14 @@ function isIndexKey(text: string, start: number, end: number): boolean {
   }
   return end - start === 1 || text.charCodeAt(start) !== ZERO;
 }
+
+/** `__proto__` as a key: `JSON.parse` makes it an own property, and the exact parser is left to say what it makes of it. */
+function isProtoKey(text: string, start: number, end: number): boolean {
+  return end - start === PROTO.length && text.startsWith(PROTO, start);
+}
+
+const PROTO = '__proto__';
+
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }

@@ -15,8 +15,9 @@ import { utf8Pieces } from './utf8-pieces.js';
  * is one top-level value; a line break always ends one (JSON strings cannot hold a raw line break), which keeps a
  * truncated or malformed line from swallowing the next. Each record is parsed by lossless-json with numbers kept as
  * their text, so a bigint past 2^53 and a decimal keep every digit (`JSON.parse` rounds both); the caster reads that
- * text as it reads a CSV field. Records that `JSON.parse` provably reads the same (json-fast-parse.ts) take it instead. A record that is not a JSON object (malformed, truncated, an array, a bare value,
- * `NaN`, nested deeper than MAX_DEPTH) is handed on with `malformed` set: a bad row, quarantined with its text.
+ * text as it reads a CSV field. Records that `JSON.parse` provably reads the same (json-fast-parse.ts) take it instead.
+ * A record that is not a JSON object (malformed, truncated, an array, a bare value, `NaN`, nested deeper than
+ * MAX_DEPTH) is handed on with `malformed` set: a bad row, quarantined with its text.
  *
  * Columns are fields of the object: by default the top-level key whose snake_case is the column's name, or the
  * column's `source:`, a key as written or a path into nested objects and arrays (`properties.mag`,
