@@ -40,7 +40,10 @@ const file = fc
   .map(([rows, bom, lastEnd]) => {
     const text = rows.map(([fields, end], i) => fields.join(',') + (i < rows.length - 1 || lastEnd ? end : '')).join('');
     return Buffer.from((bom ? '\ufeff' : '') + text, 'utf8');
-  });
+  })
+  // One empty field and no line end makes an empty file: one empty range, which the every-range-holds-bytes check
+  // below would call a failure (a flaky failure, by seed). An empty file is never cut.
+  .filter((bytes) => bytes.length > 0);
 
 describe('CSV cuts (quote state followed exactly)', () => {
   it('cuts only where the scanner starts a record: the ranges read on their own give the whole file’s records and lines', async () => {
