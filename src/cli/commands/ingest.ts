@@ -3,7 +3,6 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { resolveHeader } from '../../pipeline/read/header.js';
 import { toSnakeCase } from '../../pipeline/contract/names.js';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { ingestObject, type IngestResult } from '../../pipeline/run/ingest.js';
 import { brokenContractError } from '../../adapters/local/contract-files.js';
@@ -93,9 +92,7 @@ async function ingestFile(
   const rawKey = `${contract.prefix}${path.basename(file)}`;
   const { raw } = context.local.lake;
   const existed = (await raw.list(rawKey)).some((o) => o.key === rawKey);
-  const sink = await raw.openSink(rawKey);
-  for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
-  await sink.close();
+  await context.local.rawZone.copyIn(file, rawKey);
   let result: IngestResult;
   try {
     const lake = bar ? { ...context.local.lake, raw: readingWithProgress(raw, rawKey, bar) } : context.local.lake;
