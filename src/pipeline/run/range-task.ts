@@ -10,7 +10,7 @@ import type { QuarantineFormat } from '../read/record-reader.js';
 export interface RangeTask {
   /** 0-based, in file order. */
   index: number;
-  /** Bytes [start, end) of the object; both are record boundaries (csv-split.ts). */
+  /** Bytes [start, end) of the object; both are record boundaries (csv-split.ts, jsonl-split.ts). */
   start: number;
   end: number;
   /** 1-based line of the byte at `start`. */
