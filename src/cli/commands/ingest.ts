@@ -31,7 +31,7 @@ export async function ingestFiles(
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean; workers?: number } = {},
 ): Promise<RunManifest[]> {
-  // A large plain CSV file is cut into byte ranges converted by worker threads: the same lake as one thread makes.
+  // A large plain CSV or JSON-lines file is cut into byte ranges for worker threads: the same lake as one thread makes.
   const workers = options.workers ?? defaultWorkers();
   const pool = workers > 1 ? new RangeWorkerPool(context.local.root, workers) : undefined;
   try {

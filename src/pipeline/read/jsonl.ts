@@ -45,15 +45,21 @@ export function parseJsonExact(text: string): unknown {
   return parse(text, null, parseNumber);
 }
 
-export const openJsonLinesReader: OpenRecordReader = async (bytes, { fileName, contract, batchSize }) => {
+export const openJsonLinesReader: OpenRecordReader = async (bytes, { fileName, contract, batchSize, range }) => {
   const mapper = new FieldMapper(contract, fileName);
   const fields = {
     header: contract.columns.map((c) => c.name),
     sourceIndexes: contract.columns.map((_, index) => index),
     warnings: [],
   };
-  const batches = readJsonLines(bytes, mapper, { fileName, batchSize, maxRecordChars: contract.csv.maxRecordChars })[Symbol.asyncIterator]();
-  return { fields, batches, lateWarnings: () => mapper.warnings(), quarantine: { kind: 'jsonl' } };
+  // A range (run/range-plan.ts) starts just after a line feed: no header to skip, only its line and byte to count from.
+  const batches = readJsonLines(bytes, mapper, {
+    fileName,
+    batchSize,
+    maxRecordChars: contract.csv.maxRecordChars,
+    ...(range && { start: { line: range.line, byte: range.byte } }),
+  })[Symbol.asyncIterator]();
+  return { fields, batches, ignoredFields: () => mapper.ignoredFields(), quarantine: { kind: 'jsonl' } };
 };
 
 /** One framed record: its text, the line it starts on, and whether the framing already found it broken. */
@@ -68,14 +74,17 @@ export interface FramingOptions {
   fileName: string;
   batchSize?: number;
   maxRecordChars?: number;
+  /** Where the bytes start in the file, for a byte range read on its own (just after a line feed): its line and byte. */
+  start?: { line: number; byte: number };
 }
 
 /** The records of a JSON-lines text, framed but not parsed (infer and the reader share it). */
 export async function* frameJsonRecords(bytes: AsyncIterable<Uint8Array>, options: FramingOptions): AsyncGenerator<FramedRecord[]> {
   const batchSize = options.batchSize ?? 1024;
-  const framer = new Framer(options.fileName, options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS);
+  const framer = new Framer(options.fileName, options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS, options.start?.line ?? 1);
   let out: FramedRecord[] = [];
-  for await (const piece of utf8Pieces(bytes, options.fileName, { lineAt: (textBefore) => framer.lineAt(textBefore) })) {
+  const pieces = utf8Pieces(bytes, options.fileName, { startByte: options.start?.byte, lineAt: (textBefore) => framer.lineAt(textBefore) });
+  for await (const piece of pieces) {
     framer.push(piece.text, out);
     if (piece.last) framer.end(out);
     else if (out.length >= batchSize) {
@@ -112,8 +121,8 @@ class Framer {
   private escape = false;
   private depth = 0;
   private deepest = 0;
-  private line = 1;
-  private recordLine = 1;
+  private line: number;
+  private recordLine: number;
   /** The text of the record being framed that came in earlier pieces. */
   private parts: string[] = [];
   private partsLength = 0;
@@ -121,7 +130,11 @@ class Framer {
   constructor(
     private readonly fileName: string,
     private readonly maxRecordChars: number,
-  ) {}
+    firstLine: number,
+  ) {
+    this.line = firstLine;
+    this.recordLine = firstLine;
+  }
 
   push(text: string, out: FramedRecord[]): void {
     const end = text.length;
@@ -340,11 +353,9 @@ class FieldMapper {
     return this.json[index] ? jsonText(value) : fieldText(value);
   }
 
-  warnings(): string[] {
-    if (this.ignored.size === 0) return [];
-    const names = [...this.ignored].slice(0, 20);
-    const more = this.ignored.size > names.length ? ` and ${this.ignored.size - names.length} more` : '';
-    return [`ignored field${this.ignored.size > 1 ? 's' : ''} not in the contract: ${names.join(', ')}${more}`];
+  /** Top-level keys no column reads, in the order they were first met. */
+  ignoredFields(): string[] {
+    return [...this.ignored];
   }
 }
 
