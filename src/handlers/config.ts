@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { GluelessError } from '../pipeline/contract/errors.js';
 
 /**
@@ -67,4 +68,28 @@ export function readFanOutConfig(env: NodeJS.ProcessEnv = process.env): FanOutCo
   if (!Number.isSafeInteger(thresholdBytes) || thresholdBytes < 0) problems.push('FANOUT_THRESHOLD_BYTES is not a whole number of bytes');
   if (problems.length > 0) throw new ConfigError(`transform function environment: ${problems.join('; ')}`);
   return stateMachineArn !== '' && thresholdBytes > 0 ? { stateMachineArn, thresholdBytes } : undefined;
+}
+
+/** How many range worker threads the transform converts a big plain CSV object with, and its smallest range. */
+export interface RangeConfig {
+  /** 1: every object serially. */
+  workers: number;
+  /** Bytes; undefined: the planner's default (range-plan.ts, 16 MiB). */
+  minRangeBytes?: number;
+}
+
+/**
+ * RANGE_WORKERS (unset, empty or 0: one per vCPU the function has, `os.availableParallelism()`) and RANGE_MIN_BYTES
+ * (unset or empty: the planner's default). Read per invocation: two numbers, and a test can change them.
+ */
+export function readRangeConfig(env: NodeJS.ProcessEnv = process.env, vcpus: () => number = availableParallelism): RangeConfig {
+  const workers = env.RANGE_WORKERS?.trim() ?? '';
+  const minBytes = env.RANGE_MIN_BYTES?.trim() ?? '';
+  const problems: string[] = [];
+  const count = workers === '' ? 0 : Number(workers);
+  if (!Number.isSafeInteger(count) || count < 0) problems.push('RANGE_WORKERS is not a whole number of worker threads');
+  const minRangeBytes = minBytes === '' ? undefined : Number(minBytes);
+  if (minRangeBytes !== undefined && (!Number.isSafeInteger(minRangeBytes) || minRangeBytes < 1)) problems.push('RANGE_MIN_BYTES is not a positive whole number of bytes');
+  if (problems.length > 0) throw new ConfigError(`transform function environment: ${problems.join('; ')}`);
+  return { workers: count === 0 ? vcpus() : count, ...(minRangeBytes !== undefined && { minRangeBytes }) };
 }
