@@ -51,9 +51,12 @@ export class RangeWorkerPool {
     try {
       return await new Promise<RangeOutcome>((resolve) => {
         this.pending.set(worker, { id: request.id, index: request.task.index, resolve });
+        // A worker holding a range keeps the process alive until it replies: the main thread may await nothing else.
+        worker.ref();
         worker.postMessage(request);
       });
     } finally {
+      worker.unref();
       this.pending.delete(worker);
       this.release(worker);
     }
@@ -76,7 +79,6 @@ export class RangeWorkerPool {
 
   private start(): Worker {
     const worker = startWorker(this.script);
-    worker.unref();
     worker.on('message', ({ id, outcome }: { id: number; outcome: RangeOutcome }) => {
       const held = this.pending.get(worker);
       if (held?.id === id) held.resolve(outcome);
@@ -89,6 +91,9 @@ export class RangeWorkerPool {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => code !== 0 && fail(new Error(`exit code ${code}`)));
+    // An idle worker keeps no process alive (a warm Lambda's pool, a CLI that did not close it); unref'd only after
+    // the listeners are attached, which ref it again.
+    worker.unref();
     this.workers.push(worker);
     return worker;
   }

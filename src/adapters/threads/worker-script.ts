@@ -24,10 +24,12 @@ export function siblingScript(moduleUrl: string, name: string): URL {
 
 export function startWorker(script: WorkerScript): Worker {
   const { url, workerData } = script;
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  // The environment as this module sees it (the Worker default is the process's own, which a Jest sandbox is not).
+  const env = process.env;
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData, env });
   // The ES module build of tsx's API (require.resolve would name its CommonJS one).
   const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
   const tsx = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist/esm/api/index.mjs')).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(url.href)});`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, env });
 }
