@@ -101,7 +101,7 @@ export const MB_PER_VCPU = 1769;
  * One worker per vCPU the function has: its memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) over 1,769 MB, rounded, and no
  * more than the cores the OS shows (`os.availableParallelism()`). The cores alone are not enough: Lambda is reported
  * to show 2 of them up to 3,008 MB, where a function has at most 1.7 vCPUs of time (1 at the default 1,769 MB).
- * Outside Lambda (`glueless invoke`), the cores.
+ * Without that variable (the handler imported by a script or test; `glueless invoke` sets it), the cores.
  */
 export function defaultRangeWorkers(env: NodeJS.ProcessEnv, cores: number): number {
   const memory = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE?.trim() || Number.NaN);

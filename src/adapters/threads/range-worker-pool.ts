@@ -18,7 +18,7 @@ export interface RangeWorkRequest {
   task: RangeTask;
 }
 
-/** The workers used unless told: one per CPU the process may use (on Lambda, the function's vCPUs). */
+/** The workers `glueless ingest` uses unless told: one per CPU the process may use (the transform: config.ts). */
 export function defaultWorkers(): number {
   return availableParallelism();
 }
