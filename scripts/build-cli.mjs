@@ -20,7 +20,7 @@ export async function buildCli() {
   await rm(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    // The worker thread of `ingest --workers` is a script of its own, beside main.js (see range-workers.ts).
+    // The worker thread of `ingest --workers` is a script of its own, beside main.js (see adapters/threads/worker-script.ts).
     entryPoints: { main: 'src/cli/main.ts', 'range-worker': 'src/adapters/local/range-worker.ts' },
     outdir,
     bundle: true,

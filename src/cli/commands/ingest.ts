@@ -15,7 +15,8 @@ import type { LocalLake } from '../../adapters/local/local-lake.js';
 import { formatBytes, formatCount, formatDuration, plural } from '../format.js';
 import { createProgress, type ProgressBar } from '../progress.js';
 import type { ObjectStore } from '../../pipeline/contract/ports.js';
-import { defaultWorkers, RangeWorkerPool } from '../../adapters/local/range-workers.js';
+import { defaultWorkers } from '../../adapters/threads/range-worker-pool.js';
+import { localRangeWorkers } from '../../adapters/local/range-workers.js';
 import type { RangeSetup } from '../../pipeline/run/ranged-run.js';
 
 /**
@@ -33,7 +34,7 @@ export async function ingestFiles(
 ): Promise<RunManifest[]> {
   // A large plain CSV or JSON-lines file is cut into byte ranges for worker threads: the same lake as one thread makes.
   const workers = options.workers ?? defaultWorkers();
-  const pool = workers > 1 ? new RangeWorkerPool(context.local.root, workers) : undefined;
+  const pool = workers > 1 ? localRangeWorkers(context.local.root, workers) : undefined;
   try {
     return await ingestAll(files, datasetName, { ...context, ...(pool && { ranges: { parts: workers, run: pool.run } }) }, print, options);
   } finally {
