@@ -18,6 +18,7 @@ import type { ObjectStore } from '../../pipeline/contract/ports.js';
 import { defaultWorkers } from '../../adapters/threads/range-worker-pool.js';
 import { localRangeWorkers } from '../../adapters/local/range-workers.js';
 import type { RangeSetup } from '../../pipeline/run/ranged-run.js';
+import { DEFAULT_MIN_RANGE_BYTES } from '../../pipeline/run/range-plan.js';
 
 /**
  * `glueless ingest <file…>`: land each file in the raw zone under its dataset's prefix, then process that raw object
@@ -36,6 +37,8 @@ export async function ingestFiles(
   const workers = options.workers ?? defaultWorkers();
   const pool = workers > 1 ? localRangeWorkers(context.local.root, workers) : undefined;
   try {
+    // Files big enough to be cut: the workers start now, while the first file is landed and cut.
+    if (pool && (await Promise.all(files.map(fileSize))).some((size) => size >= 2 * DEFAULT_MIN_RANGE_BYTES)) pool.warm();
     return await ingestAll(files, datasetName, { ...context, ...(pool && { ranges: { parts: workers, run: pool.run } }) }, print, options);
   } finally {
     await pool?.close();
