@@ -275,6 +275,9 @@ class Framer<T> {
   }
 }
 
+/** Flat reads given up in a row before the flat path is tried only now and then. */
+const FLAT_MISSES = 16;
+
 /** Where a column's value is in a record: a top-level key, or a path of keys and array indexes. */
 type Step = string | number;
 
@@ -335,9 +338,18 @@ class FieldMapper implements FramingSink<SourceRecord> {
     this.paths = contract.columns.map((column, index) => this.pathOf(column, index));
     if (!exact) {
       const flat = new FlatRecordReader(this.width, (key) => this.targetOf(key), jsonText, (key) => this.ignored.add(key));
+      // Records that are not flat (nested values) cost a flat read that gives up: after a run of them, only one
+      // record in 256 is tried flat, until one is read.
+      let misses = 0;
+      let skipped = 0;
       this.readAt = (text, start, stop, line, out) => {
+        if (misses >= FLAT_MISSES && (++skipped & 255) !== 0) return -1;
         const fields = flat.read(text, start, stop);
-        if (fields === undefined) return -1;
+        if (fields === undefined) {
+          misses++;
+          return -1;
+        }
+        misses = 0;
         out.push({ line, fields, text: text.slice(start, flat.end) });
         return flat.end;
       };

@@ -94,6 +94,24 @@ describe('the flat-record fast path of the JSON-lines reader', () => {
     expect(fast).toEqual(await reading(text, contract('file: { extra_columns: reject }'), true));
   });
 
+  it('tries the flat path only now and then while records are nested, and again once one is flat', async () => {
+    const nested = Array.from({ length: 100 }, (_, n) => `{"order_id":${n},"props":{"mag":${n}.5}}`);
+    const flat = Array.from({ length: 600 }, (_, n) => `{"order_id":${100 + n},"customer_id":"c${n}"}`);
+    const text = `${[...nested, ...flat].join('\n')}\n`;
+    const read = jest.spyOn(FlatRecordReader.prototype, 'read');
+    try {
+      const fast = await reading(text, contract(), false);
+      const tried = read.mock.results.map((r) => r.value !== undefined);
+      expect(fast).toEqual(await reading(text, contract(), true));
+      // 16 nested records tried, then one in 256: the flat records after the first one read flat are all read so.
+      expect(tried.filter((taken) => !taken).length).toBeLessThan(20);
+      expect(tried.filter((taken) => taken).length).toBeGreaterThan(600 - 256);
+      expect(tried.slice(tried.indexOf(true)).every((taken) => taken)).toBe(true);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
   it('never reads a file otherwise than the exact reading (property)', async () => {
     const key = fc.oneof(
       { weight: 6, arbitrary: fc.constantFrom('order_id', 'orderId', 'OrderID', 'customer_id', 'customerId', 'context', 'props', 'a.b', 'a', 'Raw Key', 'list') },
