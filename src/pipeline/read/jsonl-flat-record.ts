@@ -49,7 +49,7 @@ const LOWER_N = 110;
 const LOWER_T = 116;
 const CLOSE_BRACE = 125;
 
-/** Distinct keys remembered; past this (keys that are data, such as ids) a key is looked up again each time. */
+/** Distinct keys remembered; a record with a key past these (keys that are data, such as ids) is left to the exact path. */
 const MAX_KNOWN_KEYS = 4096;
 
 export class FlatRecordReader {
@@ -91,7 +91,7 @@ export class FlatRecordReader {
       if (c !== QUOTE) return undefined;
       // The key: the one this place had last time, if the text has it, else the key's text looked up.
       const keyStart = i + 1;
-      let key = this.order[place];
+      let key: KnownKey | undefined = this.order[place];
       if (key !== undefined && hasKeyAt(text, keyStart, stop, key.name)) {
         i = keyStart + key.name.length + 1;
       } else {
@@ -104,7 +104,13 @@ export class FlatRecordReader {
           j++;
         }
         const name = text.slice(keyStart, j);
-        key = this.known.get(name) ?? this.learn(name);
+        key = this.known.get(name);
+        if (key === undefined) {
+          // Keys past the cap (keys that are data) are left to the exact path: a key not remembered could be written twice unseen.
+          if (this.known.size >= MAX_KNOWN_KEYS) return undefined;
+          key = { ...this.targetOf(name), name, seen: 0 };
+          this.known.set(name, key);
+        }
         this.order[place] = key;
         i = j + 1;
       }
@@ -173,12 +179,6 @@ export class FlatRecordReader {
     this.end = i + 1;
     for (let k = 0; k < ignored; k++) this.ignore(this.ignoredKeys[k]!.name);
     return fields;
-  }
-
-  private learn(name: string): KnownKey {
-    const key: KnownKey = { ...this.targetOf(name), name, seen: 0 };
-    if (this.known.size < MAX_KNOWN_KEYS) this.known.set(name, key);
-    return key;
   }
 }
 

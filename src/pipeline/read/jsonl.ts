@@ -449,7 +449,8 @@ export function fieldText(value: unknown): string {
 function walk(value: unknown, steps: Step[]): unknown {
   let at = value;
   for (const step of steps) {
-    if (at === null || typeof at !== 'object') return undefined;
+    // A number (NumberText) has no fields: `x.text` under a number is no value, not the number's text.
+    if (at === null || typeof at !== 'object' || at instanceof NumberText) return undefined;
     if (typeof step === 'number') {
       if (!Array.isArray(at)) return undefined;
       at = at[step];

@@ -18,6 +18,7 @@ columns:
   - { name: dotted, source: "a.b", type: string }
   - { name: spaced, source: "Raw Key", type: json }
   - { name: first, source: "list[0]", type: string }
+  - { name: under_number, source: props.text, type: string }
 partition_by: { column: ingest_date }
 ${file}
 `);
@@ -57,7 +58,7 @@ describe('the flat-record fast path of the JSON-lines reader', () => {
     try {
       const fast = await reading(text, contract(), false);
       expect(read.mock.results.map((r) => r.value !== undefined)).toEqual([true]);
-      expect(fast.records).toEqual([{ line: 1, fields: ['12345678901234567890', 'C"01é', '"a/b"', '', 'true', '-1.50e+3', ''], text: text.trim() }]);
+      expect(fast.records).toEqual([{ line: 1, fields: ['12345678901234567890', 'C"01é', '"a/b"', '', 'true', '-1.50e+3', '', ''], text: text.trim() }]);
       expect(fast.ignored).toEqual(['x']);
       expect(fast).toEqual(await reading(text, contract(), true));
     } finally {
@@ -107,6 +108,31 @@ describe('the flat-record fast path of the JSON-lines reader', () => {
       expect(tried.filter((taken) => !taken).length).toBeLessThan(20);
       expect(tried.filter((taken) => taken).length).toBeGreaterThan(600 - 256);
       expect(tried.slice(tried.indexOf(true)).every((taken) => taken)).toBe(true);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it('reads a path under a number as no value, on either path', async () => {
+    const text = '{"order_id":1,"props":5}\n{"order_id":2,"props":[5]}\n';
+    const fast = await reading(text, contract(), false);
+    expect(fast.records.map((r) => r.fields[7])).toEqual(['', '']);
+    expect(fast).toEqual(await reading(text, contract(), true));
+  });
+
+  it('leaves records to the exact path once thousands of distinct keys have been met (keys that are data)', async () => {
+    const lines = Array.from({ length: 4200 }, (_, n) => `{"order_id":${n},"k${n}":1${n === 4150 ? `,"k${n}":2` : ''}}`);
+    const text = `${lines.join('\n')}\n`;
+    const read = jest.spyOn(FlatRecordReader.prototype, 'read');
+    try {
+      const fast = await reading(text, contract(), false);
+      const taken = read.mock.results.map((r) => r.value !== undefined);
+      // (One record is cut by the end of a 64 KiB piece: the framing reads it.)
+      expect(taken.slice(0, 4000).filter((t) => !t).length).toBeLessThanOrEqual(1);
+      expect(taken.slice(4096).some((t) => t)).toBe(false);
+      // The key written twice past the cap is found by the exact parser.
+      expect(fast.records[4150]!.malformed).toMatch(/Duplicate key/);
+      expect(fast).toEqual(await reading(text, contract(), true));
     } finally {
       read.mockRestore();
     }
