@@ -206,14 +206,15 @@ class Framer<T> {
       }
       // VALUE
       if (this.inString) {
-        if (this.escape) this.escape = false;
-        else if (c === BACKSLASH) this.escape = true;
-        else if (c === QUOTE) this.inString = false;
-        else if (c === LF) {
+        // A line feed ends the record even right after a backslash: every line feed does (jsonl-split.ts cuts there).
+        if (c === LF) {
           this.emit(text, start, i, out, 'a string is not closed before the line ends');
           start = -1;
           continue;
         }
+        if (this.escape) this.escape = false;
+        else if (c === BACKSLASH) this.escape = true;
+        else if (c === QUOTE) this.inString = false;
         i++;
         continue;
       }

@@ -205,6 +205,19 @@ describe('a JSON-lines file converted in byte ranges', () => {
     expect(ranged).toEqual(serial);
   });
 
+  it('ends a record at a line feed right after a backslash in a string, as the cut there does', async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: i, customer: `c${i}`, qty: 1, day: '2024-01-01' }));
+    lines[5] = '{"id": 5, "customer": "broken \\';
+    lines[6] = 'still", "qty": 1, "day": "2024-01-01"}';
+    const file = lines.join('\n') + '\n';
+    // Every minimum range size from a few records to one: some cut falls on the line feed after the backslash.
+    for (const minRangeBytes of [20, 40, 60, 80, 120, 200]) {
+      const { serial, ranged } = await runBoth(file, contractFrom(jsonlContractYaml(1, 'id')), 8, minRangeBytes, 'orders/a.jsonl');
+      expect(ranged).toEqual(serial);
+      expect(serial.manifest.rowsRead).toBe(12);
+    }
+  });
+
   it('reads a gzip file and a file without line feeds whole; cuts a plain one', async () => {
     const { gzipSync } = await import('node:zlib');
     const contract = contractFrom(jsonlContractYaml(1, 'id'));
