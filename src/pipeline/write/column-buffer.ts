@@ -1,6 +1,7 @@
 import type { ColumnType } from '../contract/column-type.js';
 import type { RowValue } from '../typing/typed-row.js';
 import { encodeUtf8Into, withRoom } from '../support/typed-arrays.js';
+import { Utf8Field } from '../support/utf8-field.js';
 
 /**
  * A partition's rows wait here, column by column, until they are written as a row group. Values are held in typed
@@ -39,17 +40,75 @@ export class StringDictionary {
     this.lookups++;
     if (known !== undefined) return known;
     this.misses++;
+    if (this.givesUp()) return -1;
+    const bytes = Buffer.from(text, 'utf8');
+    // Keyed by a copy: `text` may be a slice that keeps the whole piece of the file it was cut from alive.
+    return this.add(bytes, bytes.toString('utf8'), hashOf(bytes, 0, bytes.length));
+  }
+
+  /** `idOf` for the UTF-8 bytes of a value (the CSV byte lane): the same ids, found without a string. */
+  idOfBytes(source: Uint8Array, start: number, end: number): number {
+    if (!this.active) return -1;
+    const hash = hashOf(source, start, end);
+    const length = end - start;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    this.lookups++;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = slots[slot]!;
+      if (entry === 0) break;
+      if (this.hashes[entry - 1] !== hash) continue;
+      const known = this.bytes[entry - 1]!;
+      if (known.length !== length) continue;
+      let k = 0;
+      while (k < length && known[k] === source[start + k]) k++;
+      if (k === length) return entry - 1;
+    }
+    this.misses++;
+    if (this.givesUp()) return -1;
+    const bytes = Buffer.from(source.subarray(start, end));
+    return this.add(bytes, bytes.toString('utf8'), hash);
+  }
+
+  /** Open-addressed slots of id + 1 (0: empty), by the hash of the value's bytes; the hash of each id. */
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(512);
+
+  private givesUp(): boolean {
     if ((this.lookups >= DICTIONARY_PROBE && this.misses > this.lookups / 2) || this.bytes.length >= DICTIONARY_ENTRIES) {
       this.active = false;
-      return -1;
+      return true;
     }
-    const bytes = Buffer.from(text, 'utf8');
+    return false;
+  }
+
+  private add(bytes: Buffer, text: string, hash: number): number {
     const id = this.bytes.length;
     this.bytes.push(bytes);
-    // Keyed by a copy: `text` may be a slice that keeps the whole piece of the file it was cut from alive.
-    this.ids.set(bytes.toString('utf8'), id);
+    this.ids.set(text, id);
+    if (id >= this.hashes.length) this.hashes = withRoom(this.hashes, id + 1);
+    this.hashes[id] = hash;
+    if ((id + 1) * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let known = 0; known < id; known++) this.place(known);
+    }
+    this.place(id);
     return id;
   }
+
+  private place(id: number): void {
+    const mask = this.slots.length - 1;
+    let slot = this.hashes[id]! & mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = id + 1;
+  }
+}
+
+/** FNV-1a over bytes. */
+function hashOf(bytes: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return hash;
 }
 
 /** Entries a string dictionary holds at most: a column with more distinct values stores the rest as bytes. */
@@ -133,6 +192,7 @@ class StringBuffer implements ColumnBuffer {
       this.refs[index] = NULL_VALUE;
       return 4;
     }
+    if (value instanceof Utf8Field) return this.pushBytes(index, value);
     const text = value as string;
     const id = this.dictionary.idOf(text);
     if (id >= 0) {
@@ -141,6 +201,22 @@ class StringBuffer implements ColumnBuffer {
     }
     this.refs[index] = IN_BLOCK;
     return 8 + this.appendBytes(text);
+  }
+
+  private pushBytes(index: number, { bytes, start, end }: Utf8Field): number {
+    const id = this.dictionary.idOfBytes(bytes, start, end);
+    if (id >= 0) {
+      this.refs[index] = id;
+      return 4;
+    }
+    this.refs[index] = IN_BLOCK;
+    const length = end - start;
+    if (this.blockUsed + length > this.block.length) this.block = withRoom(this.block, this.blockUsed + length, this.blockUsed);
+    this.block.set(bytes.subarray(start, end), this.blockUsed);
+    this.blockUsed += length;
+    if (this.inBlock >= this.ends.length) this.ends = withRoom(this.ends, this.inBlock + 1);
+    this.ends[this.inBlock++] = this.blockUsed;
+    return 8 + length;
   }
 
   /** Appends the UTF-8 bytes of `text` to the block; returns how many. */

@@ -1,0 +1,338 @@
+import { isUtf8 } from 'node:buffer';
+import { InputFileError } from '../contract/errors.js';
+import { withRoom } from '../support/typed-arrays.js';
+import { readCsvRecords, type CsvReadOptions } from './csv.js';
+import { resolveHeader, type HeaderMap } from './header.js';
+import type { RecordReaderOptions, SourceRecord } from './record-reader.js';
+
+/**
+ * The CSV reader's byte lane: records found on the raw bytes, each field a start and an end in the buffer, never a
+ * string, so the typer can parse numbers from the bytes and the string columns can look their values up by bytes.
+ * It reads exactly the dialect csv.ts reads (the separators are ASCII, and no byte of a multi-byte UTF-8 character is
+ * ASCII, so a byte scan finds the boundaries a character scan finds); whatever it does not take on itself — bytes that
+ * are not UTF-8, a malformed record, a record too long to hold — hands the rest of the file, from the start of that
+ * record, to csv.ts, which then produces the same records, or the same error, as it would have from the start.
+ */
+
+/** Records found in one buffer: record r's fields are `starts`/`ends` from `fieldsAt[r]` to `fieldsAt[r + 1]`. */
+export class CsvByteBatch {
+  bytes: Buffer = Buffer.alloc(0);
+  /** The first record to hand on (the header is taken from the first batch). */
+  first = 0;
+  count = 0;
+  lines = new Int32Array(1024);
+  fieldsAt = new Int32Array(1025);
+  starts = new Int32Array(8192);
+  ends = new Int32Array(8192);
+
+  /** A field's text: only for a value the byte lane does not read itself, and for a record that is quarantined. */
+  text(field: number): string {
+    return this.bytes.toString('utf8', this.starts[field]!, this.ends[field]!);
+  }
+
+  /** Record `r` as the string path would have read it. */
+  record(r: number): SourceRecord {
+    const fields: string[] = [];
+    for (let f = this.fieldsAt[r]!; f < this.fieldsAt[r + 1]!; f++) fields.push(this.text(f));
+    return { line: this.lines[r]!, fields };
+  }
+}
+
+/** What the lane hands on: byte batches, and batches of string records once csv.ts has taken over the rest. */
+export type CsvLaneBatch = CsvByteBatch | SourceRecord[];
+
+export interface CsvByteReader {
+  readonly fields: HeaderMap;
+  readonly batches: AsyncIterator<CsvLaneBatch>;
+}
+
+/** Whether the lane reads this dialect: a one-byte delimiter and quote (anything else goes the string way). */
+export function byteLaneReads(delimiter: string, quote: string): boolean {
+  return delimiter.length === 1 && quote.length === 1 && delimiter.charCodeAt(0) < 0x80 && quote.charCodeAt(0) < 0x80 && delimiter !== quote;
+}
+
+/** The CSV file through the byte lane: the same header handling as openCsvReader. */
+export async function openCsvByteReader(bytes: AsyncIterable<Uint8Array>, { fileName, contract, range }: RecordReaderOptions): Promise<CsvByteReader> {
+  const batches = readCsvByteBatches(bytes, {
+    fileName,
+    delimiter: contract.csv.delimiter,
+    quote: contract.csv.quote,
+    maxRecordChars: contract.csv.maxRecordChars,
+    ...(range && { start: { line: range.line, byte: range.byte } }),
+  })[Symbol.asyncIterator]();
+  if (range?.header) return { fields: resolveHeader(range.header, contract, fileName), batches };
+  const first = await batches.next();
+  let header: string[] | undefined;
+  let rest: CsvLaneBatch | undefined;
+  if (!first.done) {
+    const batch = first.value;
+    if (Array.isArray(batch)) {
+      header = batch[0]?.fields;
+      rest = batch.slice(1);
+    } else {
+      header = batch.record(0).fields;
+      batch.first = 1;
+      rest = batch;
+    }
+  }
+  if (!header) throw new InputFileError(`${fileName}: file is empty; a header row is required`);
+  const fields = resolveHeader(header, contract, fileName);
+  return {
+    fields,
+    batches: {
+      next: async () => {
+        const batch = rest;
+        rest = undefined;
+        if (batch && (Array.isArray(batch) ? batch.length > 0 : batch.count > batch.first)) return { done: false, value: batch };
+        return batches.next();
+      },
+      return: async () => {
+        await batches.return?.(undefined);
+        return { done: true, value: undefined };
+      },
+    },
+  };
+}
+
+const LF = 10;
+const CR = 13;
+const INCOMPLETE = -1;
+const MALFORMED = -2;
+/** A record still open after this many bytes goes to csv.ts (its length limit, its error), not rescanned here. */
+const LONGEST_HELD_RECORD = 1024 * 1024;
+
+/**
+ * The records of the bytes, in batches (one per chunk read); the batch and its buffer are reused: a batch is valid
+ * until the next is asked for.
+ */
+export async function* readCsvByteBatches(bytes: AsyncIterable<Uint8Array>, options: CsvReadOptions): AsyncGenerator<CsvLaneBatch> {
+  const startByte = options.start?.byte ?? 0;
+  const scanner = new CsvByteScanner(options.delimiter.charCodeAt(0), options.quote.charCodeAt(0), options.start?.line ?? 1);
+  const longest = Math.min(LONGEST_HELD_RECORD, options.maxRecordChars ?? LONGEST_HELD_RECORD);
+  const source = bytes[Symbol.asyncIterator]();
+  let work = Buffer.allocUnsafe(256 * 1024);
+  let used = 0;
+  /** Where work[0] is in the file. */
+  let fileByte = startByte;
+  /** work[0, validated) is known to be UTF-8. */
+  let validated = 0;
+  // A BOM is dropped only at the start of the file, as csv.ts drops it.
+  let bomSettled = startByte > 0;
+  let finished = false;
+  for (;;) {
+    const next = await source.next();
+    if (next.done) finished = true;
+    else {
+      const chunk = next.value;
+      if (used + chunk.byteLength > work.length) {
+        const grown = Buffer.allocUnsafe(Math.max(work.length * 2, used + chunk.byteLength));
+        work.copy(grown, 0, 0, used);
+        work = grown;
+      }
+      work.set(chunk, used);
+      used += chunk.byteLength;
+    }
+    if (!bomSettled) {
+      if (used < 3 && !finished) continue;
+      bomSettled = true;
+      if (used >= 3 && work[0] === 0xef && work[1] === 0xbb && work[2] === 0xbf) {
+        work.copyWithin(0, 3, used);
+        used -= 3;
+        fileByte += 3;
+      }
+    }
+    // Only whole lines are scanned (a record ends at a line break), so every byte scanned has been checked.
+    const end = finished ? used : lastLineBreak(work, validated, used) + 1;
+    if (end > validated && !isUtf8(work.subarray(validated, end))) {
+      yield* handOver(0);
+      return;
+    }
+    validated = Math.max(validated, end);
+    const batch = scanner.scan(work, end, finished);
+    const consumed = scanner.consumed;
+    if (batch.count > 0) yield batch;
+    if (scanner.malformed || (!finished && used - consumed > longest)) {
+      yield* handOver(consumed);
+      return;
+    }
+    if (finished) return;
+    work.copyWithin(0, consumed, used);
+    used -= consumed;
+    validated -= consumed;
+    fileByte += consumed;
+  }
+
+  /** csv.ts reads the rest of the file, from the record at work[from]: its records, or its error. */
+  async function* handOver(from: number): AsyncGenerator<SourceRecord[]> {
+    const held = Buffer.from(work.subarray(from, used));
+    async function* rest(): AsyncGenerator<Uint8Array> {
+      if (held.length > 0) yield held;
+      if (finished) return;
+      for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
+    }
+    yield* readCsvRecords(rest(), { ...options, start: { line: scanner.line, byte: fileByte + from } });
+  }
+}
+
+/** The position after the last LF or CR in bytes[from, to), or from - 1 when there is none. */
+function lastLineBreak(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = to - 1; i >= from; i--) {
+    const b = bytes[i];
+    if (b === LF || b === CR) return i;
+  }
+  return from - 1;
+}
+
+/** The scan itself: CsvScanner (csv.ts) on bytes. */
+class CsvByteScanner {
+  private readonly batch = new CsvByteBatch();
+  /** Line of the next record (or of the first byte not consumed). */
+  line: number;
+  /** Bytes of the last buffer scanned that its records (and the empty lines among them) took. */
+  consumed = 0;
+  /** The scan stopped at a record csv.ts must read (the record at `consumed`, on `line`): a malformed one. */
+  malformed = false;
+  private fieldCount = 0;
+  private recordLine = 0;
+  /** Fields of the record being scanned that hold doubled quotes, to be unescaped once the record is whole. */
+  private doubled: number[] = [];
+
+  constructor(
+    private readonly delimiter: number,
+    private readonly quote: number,
+    line: number,
+  ) {
+    this.line = line;
+  }
+
+  scan(bytes: Buffer, end: number, final: boolean): CsvByteBatch {
+    const batch = this.batch;
+    batch.bytes = bytes;
+    batch.first = 0;
+    batch.count = 0;
+    this.fieldCount = 0;
+    let start = 0;
+    while (start < end) {
+      const c = bytes[start];
+      if (c === LF || c === CR) {
+        // An empty line: skipped, but counted.
+        if (c === CR && start + 1 === end && !final) break;
+        start += c === CR && start + 1 < end && bytes[start + 1] === LF ? 2 : 1;
+        this.line++;
+        continue;
+      }
+      const firstField = this.fieldCount;
+      this.recordLine = this.line;
+      this.doubled.length = 0;
+      const next = this.record(bytes, start, end, final);
+      if (next < 0) {
+        this.fieldCount = firstField;
+        this.malformed = next === MALFORMED;
+        break;
+      }
+      for (const field of this.doubled) this.unescape(bytes, field);
+      const r = batch.count++;
+      batch.lines = withRoom(batch.lines, r + 1);
+      batch.fieldsAt = withRoom(batch.fieldsAt, r + 2);
+      batch.lines[r] = this.line;
+      batch.fieldsAt[r] = firstField;
+      batch.fieldsAt[r + 1] = this.fieldCount;
+      this.line = this.recordLine;
+      start = next;
+    }
+    this.consumed = start;
+    return batch;
+  }
+
+  /** Scans one record from `start`: the position after it (and its line break), INCOMPLETE or MALFORMED. */
+  private record(bytes: Buffer, start: number, end: number, final: boolean): number {
+    const { delimiter, quote } = this;
+    let i = start;
+    for (;;) {
+      let c: number;
+      if (i < end && bytes[i] === quote) {
+        let from = i + 1;
+        let close: number;
+        for (;;) {
+          close = bytes.indexOf(quote, from);
+          if (close < 0 || close >= end) return final ? MALFORMED : INCOMPLETE;
+          this.recordLine += countLineBreaks(bytes, from, close);
+          if (close + 1 >= end && !final) return INCOMPLETE;
+          if (close + 1 < end && bytes[close + 1] === quote) {
+            if (this.doubled[this.doubled.length - 1] !== this.fieldCount) this.doubled.push(this.fieldCount);
+            from = close + 2;
+            continue;
+          }
+          break;
+        }
+        this.field(i + 1, close);
+        i = close + 1;
+        if (i >= end) {
+          if (!final) return INCOMPLETE;
+          return i;
+        }
+        c = bytes[i]!;
+        if (c !== delimiter && c !== LF && c !== CR) return MALFORMED;
+      } else {
+        let j = i;
+        c = 0;
+        while (j < end) {
+          c = bytes[j]!;
+          if (c === delimiter || c === LF || c === CR) break;
+          j++;
+        }
+        this.field(i, j);
+        if (j >= end) return final ? j : INCOMPLETE;
+        i = j;
+      }
+      if (c === delimiter) {
+        i++;
+        continue;
+      }
+      if (c === CR) {
+        if (i + 1 >= end && !final) return INCOMPLETE;
+        i += i + 1 < end && bytes[i + 1] === LF ? 2 : 1;
+      } else {
+        i++;
+      }
+      this.recordLine++;
+      return i;
+    }
+  }
+
+  private field(start: number, end: number): void {
+    const batch = this.batch;
+    const f = this.fieldCount++;
+    if (f >= batch.starts.length) {
+      batch.starts = withRoom(batch.starts, f + 1);
+      batch.ends = withRoom(batch.ends, f + 1);
+    }
+    batch.starts[f] = start;
+    batch.ends[f] = end;
+  }
+
+  /** A quoted field's doubled quotes made single, in place (the field only gets shorter). */
+  private unescape(bytes: Buffer, field: number): void {
+    const { quote } = this;
+    const batch = this.batch;
+    const end = batch.ends[field]!;
+    let to = batch.starts[field]!;
+    for (let from = to; from < end; from++) {
+      const b = bytes[from]!;
+      bytes[to++] = b;
+      if (b === quote) from++;
+    }
+    batch.ends[field] = to;
+  }
+}
+
+/** Line breaks (CRLF, LF or CR) inside a quoted value, counted as csv.ts counts them. */
+function countLineBreaks(bytes: Uint8Array, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i];
+    if (c === LF) count++;
+    else if (c === CR && bytes[i + 1] !== LF) count++;
+  }
+  return count;
+}
