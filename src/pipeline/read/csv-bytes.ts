@@ -1,7 +1,8 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { InputFileError } from '../contract/errors.js';
 import { withRoom } from '../support/typed-arrays.js';
 import { readCsvRecords, type CsvReadOptions } from './csv.js';
+import { PIECE } from './utf8-pieces.js';
 import { resolveHeader, type HeaderMap } from './header.js';
 import type { RecordReaderOptions, SourceRecord } from './record-reader.js';
 
@@ -98,24 +99,30 @@ const LF = 10;
 const CR = 13;
 const INCOMPLETE = -1;
 const MALFORMED = -2;
-/** A record still open after this many bytes goes to csv.ts (its length limit, its error), not rescanned here. */
-const LONGEST_HELD_RECORD = 1024 * 1024;
+/** A record still open after this many bytes goes to csv.ts (its length limit, its waiting for long records). */
+const LONGEST_HELD_RECORD = PIECE;
 
 /**
- * The records of the bytes, in batches (one per chunk read); the batch and its buffer are reused: a batch is valid
- * until the next is asked for.
+ * The records of the bytes, in batches; the batch and its buffer are reused: a batch is valid until the next is asked
+ * for. Batches are cut where csv.ts cuts them (at least `batchSize` records, at the end of a piece of text as
+ * utf8-pieces.ts hands them on), so that a file rejected part way (a malformed record, a bad byte) has had the same rows
+ * handled before its error, whichever way it was read.
  */
 export async function* readCsvByteBatches(bytes: AsyncIterable<Uint8Array>, options: CsvReadOptions): AsyncGenerator<CsvLaneBatch> {
+  const batchSize = options.batchSize ?? 1024;
   const startByte = options.start?.byte ?? 0;
   const scanner = new CsvByteScanner(options.delimiter.charCodeAt(0), options.quote.charCodeAt(0), options.start?.line ?? 1);
+  const batch = scanner.batch;
   const longest = Math.min(LONGEST_HELD_RECORD, options.maxRecordChars ?? LONGEST_HELD_RECORD);
   const source = bytes[Symbol.asyncIterator]();
   let work = Buffer.allocUnsafe(256 * 1024);
   let used = 0;
   /** Where work[0] is in the file. */
   let fileByte = startByte;
-  /** work[0, validated) is known to be UTF-8. */
+  /** work[0, validated) is known to be UTF-8 and has been scanned. */
   let validated = 0;
+  /** Where the next record starts in work: what is before it is in `batch` (or an empty line). */
+  let scanned = 0;
   // A BOM is dropped only at the start of the file, as csv.ts drops it.
   let bomSettled = startByte > 0;
   let finished = false;
@@ -128,12 +135,14 @@ export async function* readCsvByteBatches(bytes: AsyncIterable<Uint8Array>, opti
         const grown = Buffer.allocUnsafe(Math.max(work.length * 2, used + chunk.byteLength));
         work.copy(grown, 0, 0, used);
         work = grown;
+        batch.bytes = work;
       }
       work.set(chunk, used);
       used += chunk.byteLength;
     }
     if (!bomSettled) {
-      if (used < 3 && !finished) continue;
+      // Wait while the bytes so far could be the start of a BOM, as the decoder does.
+      if (!finished && used < 3 && work[0] === 0xef && (used < 2 || work[1] === 0xbb)) continue;
       bomSettled = true;
       if (used >= 3 && work[0] === 0xef && work[1] === 0xbb && work[2] === 0xbf) {
         work.copyWithin(0, 3, used);
@@ -141,56 +150,122 @@ export async function* readCsvByteBatches(bytes: AsyncIterable<Uint8Array>, opti
         fileByte += 3;
       }
     }
-    // Only whole lines are scanned (a record ends at a line break), so every byte scanned has been checked.
-    const end = finished ? used : lastLineBreak(work, validated, used) + 1;
+    // What the decoder would hand on from this chunk: all but a character cut off at its end.
+    const end = finished ? used : used - incompleteTail(work, Math.max(validated, used - 3), used);
     if (end > validated && !isUtf8(work.subarray(validated, end))) {
-      yield* handOver(0);
+      yield* handOver(used);
       return;
     }
-    validated = Math.max(validated, end);
-    const batch = scanner.scan(work, end, finished);
-    const consumed = scanner.consumed;
-    if (batch.count > 0) yield batch;
-    if (scanner.malformed || (!finished && used - consumed > longest)) {
-      yield* handOver(consumed);
+    // Where the pieces end moves back as the bytes of records handed on are dropped.
+    let dropped = 0;
+    for (const endInChunk of pieceEnds(work, validated, end)) {
+      const pieceEnd = endInChunk - dropped;
+      scanned = scanner.scan(work, scanned, pieceEnd, false);
+      if (scanner.malformed || pieceEnd - scanned > longest) {
+        yield* handOver(pieceEnd);
+        return;
+      }
+      if (batch.count >= batchSize && !finished) {
+        yield batch;
+        // The records handed on are done with: their bytes make room.
+        work.copyWithin(0, scanned, used);
+        used -= scanned;
+        fileByte += scanned;
+        dropped += scanned;
+        validated = pieceEnd - scanned;
+        scanned = 0;
+        scanner.clear();
+      } else validated = pieceEnd;
+    }
+    if (finished) {
+      scanned = scanner.scan(work, scanned, used, true);
+      if (scanner.malformed) {
+        yield* handOver(used);
+        return;
+      }
+      if (batch.count > batch.first) yield batch;
       return;
     }
-    if (finished) return;
-    work.copyWithin(0, consumed, used);
-    used -= consumed;
-    validated -= consumed;
-    fileByte += consumed;
   }
 
-  /** csv.ts reads the rest of the file, from the record at work[from]: its records, or its error. */
-  async function* handOver(from: number): AsyncGenerator<SourceRecord[]> {
-    const held = Buffer.from(work.subarray(from, used));
+  /**
+   * csv.ts reads the rest of the file from the record at work[scanned], with the records not yet handed on: its
+   * records, or its error. The bytes held go to it as the pieces it would have been given: up to `pieceEnd`, then on.
+   */
+  async function* handOver(pieceEnd: number): AsyncGenerator<SourceRecord[]> {
+    const before: SourceRecord[] = [];
+    for (let r = batch.first; r < batch.count; r++) before.push(batch.record(r));
+    const held = [work.subarray(scanned, pieceEnd), work.subarray(pieceEnd, used)].filter((b) => b.length > 0).map((b) => Buffer.from(b));
     async function* rest(): AsyncGenerator<Uint8Array> {
-      if (held.length > 0) yield held;
+      yield* held;
       if (finished) return;
       for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
     }
-    yield* readCsvRecords(rest(), { ...options, start: { line: scanner.line, byte: fileByte + from } });
+    yield* readCsvRecords(rest(), { ...options, before, start: { line: scanner.line, byte: fileByte + scanned } });
   }
 }
 
-/** The position after the last LF or CR in bytes[from, to), or from - 1 when there is none. */
-function lastLineBreak(bytes: Uint8Array, from: number, to: number): number {
-  for (let i = to - 1; i >= from; i--) {
-    const b = bytes[i];
-    if (b === LF || b === CR) return i;
+/**
+ * Where the pieces of text utf8-pieces.ts makes of the decoded bytes [from, to) end, in bytes: every PIECE UTF-16 units
+ * (a character cut between two pieces there is whole in the first here: no record ends inside a character).
+ */
+function pieceEnds(bytes: Uint8Array, from: number, to: number): number[] {
+  if (to - from <= PIECE) return to > from ? [to] : [];
+  const ends: number[] = [];
+  if (isAscii(bytes.subarray(from, to))) {
+    for (let at = from + PIECE; at < to; at += PIECE) ends.push(at);
+  } else {
+    // A character begun before `from` is the first of this piece of text.
+    let units = 0;
+    if ((bytes[from]! & 0xc0) === 0x80) {
+      for (let back = from - 1; back >= Math.max(0, from - 3); back--) {
+        if ((bytes[back]! & 0xc0) !== 0x80) {
+          units = bytes[back]! >= 0xf0 ? 2 : 1;
+          break;
+        }
+      }
+    }
+    let next = PIECE;
+    for (let i = from; i < to; i++) {
+      const b = bytes[i]!;
+      if ((b & 0xc0) === 0x80) continue;
+      if (units >= next) {
+        ends.push(i);
+        next += PIECE;
+      }
+      units += b >= 0xf0 ? 2 : 1;
+    }
   }
-  return from - 1;
+  ends.push(to);
+  return ends;
+}
+
+/**
+ * How many bytes at the end of bytes[from, to) begin a character that more bytes could still make valid UTF-8 (0 to 3):
+ * what a streaming decoder waits on rather than rejects.
+ */
+function incompleteTail(bytes: Uint8Array, from: number, to: number): number {
+  for (let back = 1; back <= Math.min(3, to - from); back++) {
+    const lead = bytes[to - back]!;
+    if ((lead & 0xc0) === 0x80) continue; // a continuation byte: the lead is further back
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length <= back) return 0;
+    if (back === 1) return 1;
+    // The second byte's range depends on the lead (no overlong forms, no surrogates, nothing past U+10FFFF).
+    const second = bytes[to - back + 1]!;
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    return second >= low && second <= high ? back : 0;
+  }
+  return 0;
 }
 
 /** The scan itself: CsvScanner (csv.ts) on bytes. */
 class CsvByteScanner {
-  private readonly batch = new CsvByteBatch();
-  /** Line of the next record (or of the first byte not consumed). */
+  readonly batch = new CsvByteBatch();
+  /** Line of the next record. */
   line: number;
-  /** Bytes of the last buffer scanned that its records (and the empty lines among them) took. */
-  consumed = 0;
-  /** The scan stopped at a record csv.ts must read (the record at `consumed`, on `line`): a malformed one. */
+  /** The scan stopped at a record csv.ts must read (the next record, on `line`): a malformed one. */
   malformed = false;
   private fieldCount = 0;
   private recordLine = 0;
@@ -205,13 +280,20 @@ class CsvByteScanner {
     this.line = line;
   }
 
-  scan(bytes: Buffer, end: number, final: boolean): CsvByteBatch {
+  /** Empties the batch (its records were handed on). */
+  clear(): void {
+    this.batch.count = 0;
+    this.batch.first = 0;
+    this.fieldCount = 0;
+  }
+
+  /**
+   * Adds the records of bytes[start, end) to the batch; returns where the next record starts (an incomplete one is
+   * left for more bytes; a malformed one sets `malformed`).
+   */
+  scan(bytes: Buffer, start: number, end: number, final: boolean): number {
     const batch = this.batch;
     batch.bytes = bytes;
-    batch.first = 0;
-    batch.count = 0;
-    this.fieldCount = 0;
-    let start = 0;
     while (start < end) {
       const c = bytes[start];
       if (c === LF || c === CR) {
@@ -240,8 +322,7 @@ class CsvByteScanner {
       this.line = this.recordLine;
       start = next;
     }
-    this.consumed = start;
-    return batch;
+    return start;
   }
 
   /** Scans one record from `start`: the position after it (and its line break), INCOMPLETE or MALFORMED. */
