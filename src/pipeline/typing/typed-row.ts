@@ -38,6 +38,8 @@ interface ColumnReader {
   bytes?: ByteCast | Utf8Field;
   /** The null tokens as UTF-8, for the byte lane (the empty one aside). */
   nullTokenBytes: Uint8Array[];
+  /** Bit n set when a null token is n bytes long (n < 31; longer ones set bit 31): most fields skip the comparison. */
+  nullTokenLengths: number;
 }
 
 export class RowTyper {
@@ -67,6 +69,7 @@ export class RowTyper {
         check,
         bytes: check ? undefined : byteReading(column, referenced.has(column.name)),
         nullTokenBytes: [...nullTokens].filter((t) => t !== '').map((t) => Buffer.from(t, 'utf8')),
+        nullTokenLengths: [...nullTokens].reduce((bits, t) => bits | lengthBit(Buffer.byteLength(t)), 0),
       };
     });
     this.types = [...contract.columns.map((c) => c.type), ...contract.derived.map((d) => d.type)];
@@ -127,12 +130,18 @@ export class RowTyper {
       // Text with whitespace (or any non-ASCII) at an end may trim to a null token or be trimmed: the text way.
       const head = bytes[start]!;
       const tail = bytes[end - 1]!;
-      if (head <= 32 || head >= 0x80 || tail <= 32 || tail >= 0x80 || isNullTokenBytes(bytes, start, end, reader.nullTokenBytes)) {
+      if (
+        head <= 32 ||
+        head >= 0x80 ||
+        tail <= 32 ||
+        tail >= 0x80 ||
+        ((reader.nullTokenLengths & lengthBit(end - start)) !== 0 && isNullTokenBytes(bytes, start, end, reader.nullTokenBytes))
+      ) {
         const rejection = this.typeText(reader, batch.text(field), values, i);
         if (rejection) return rejection;
         continue;
       }
-      if (lane instanceof Utf8Field) {
+      if (typeof lane !== 'function') {
         lane.bytes = bytes;
         lane.start = start;
         lane.end = end;
@@ -240,6 +249,10 @@ function valuesReadElsewhere(contract: DatasetContract): Set<string> {
   };
   for (const derived of contract.derived) walk(derived.expression);
   return names;
+}
+
+function lengthBit(length: number): number {
+  return 1 << Math.min(length, 31);
 }
 
 /** Whether the bytes are one of the (non-empty) null tokens exactly. */

@@ -212,8 +212,11 @@ class StringBuffer implements ColumnBuffer {
     this.refs[index] = IN_BLOCK;
     const length = end - start;
     if (this.blockUsed + length > this.block.length) this.block = withRoom(this.block, this.blockUsed + length, this.blockUsed);
-    this.block.set(bytes.subarray(start, end), this.blockUsed);
-    this.blockUsed += length;
+    // Byte by byte: values are short, and a subarray to copy from would be an object per value.
+    const { block } = this;
+    let at = this.blockUsed;
+    for (let i = start; i < end; i++) block[at++] = bytes[i]!;
+    this.blockUsed = at;
     if (this.inBlock >= this.ends.length) this.ends = withRoom(this.ends, this.inBlock + 1);
     this.ends[this.inBlock++] = this.blockUsed;
     return 8 + length;
