@@ -108,7 +108,7 @@ export class StringDictionary {
 function hashOf(bytes: Uint8Array, start: number, end: number): number {
   let hash = 0x811c9dc5;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash;
+  return hash | 0; // as an Int32Array holds it, even for no bytes
 }
 
 /** Entries a string dictionary holds at most: a column with more distinct values stores the rest as bytes. */
