@@ -3,16 +3,19 @@ import { InputFileError } from '../contract/errors.js';
 import { withRoom } from '../support/typed-arrays.js';
 import { readCsvRecords, type CsvReadOptions } from './csv.js';
 import { PIECE } from './utf8-pieces.js';
-import { resolveHeader, type HeaderMap } from './header.js';
-import type { RecordReaderOptions, SourceRecord } from './record-reader.js';
+import { resolveHeader } from './header.js';
+import type { RecordReader, RecordReaderOptions, SourceRecord } from './record-reader.js';
 
 /**
  * The CSV reader's byte lane: records found on the raw bytes, each field a start and an end in the buffer, never a
  * string, so the typer can parse numbers from the bytes and the string columns can look their values up by bytes.
  * It reads exactly the dialect csv.ts reads (the separators are ASCII, and no byte of a multi-byte UTF-8 character is
- * ASCII, so a byte scan finds the boundaries a character scan finds); whatever it does not take on itself — bytes that
- * are not UTF-8, a malformed record, a record too long to hold — hands the rest of the file, from the start of that
- * record, to csv.ts, which then produces the same records, or the same error, as it would have from the start.
+ * ASCII, so a byte scan finds the boundaries a character scan finds); a quoted field's doubled quotes are made single
+ * in the lane's own copy of the bytes. Bytes are checked as UTF-8 a chunk at a time (`isUtf8`); whatever the lane does
+ * not take on itself — bytes that are not UTF-8, a malformed record, a record longer than 64 KiB — hands the rest of
+ * the file, from the start of that record and with the records not yet handed on, to csv.ts, which then gives what it
+ * would have given reading the file from the start: the same records, or the same error naming the same line and byte.
+ * Checked against csv.ts by tests/pipeline/run/csv-byte-lane.property.test.ts and bench/csv-fuzz.ts.
  */
 
 /** Records found in one buffer: record r's fields are `starts`/`ends` from `fieldsAt[r]` to `fieldsAt[r + 1]`. */
@@ -42,8 +45,8 @@ export class CsvByteBatch {
 /** What the lane hands on: byte batches, and batches of string records once csv.ts has taken over the rest. */
 export type CsvLaneBatch = CsvByteBatch | SourceRecord[];
 
-export interface CsvByteReader {
-  readonly fields: HeaderMap;
+/** A RecordReader whose batches may be byte batches (a RecordReader is one too: its batches are all strings). */
+export interface CsvLaneReader extends Omit<RecordReader, 'batches'> {
   readonly batches: AsyncIterator<CsvLaneBatch>;
 }
 
@@ -53,7 +56,7 @@ export function byteLaneReads(delimiter: string, quote: string): boolean {
 }
 
 /** The CSV file through the byte lane: the same header handling as openCsvReader. */
-export async function openCsvByteReader(bytes: AsyncIterable<Uint8Array>, { fileName, contract, range }: RecordReaderOptions): Promise<CsvByteReader> {
+export async function openCsvByteReader(bytes: AsyncIterable<Uint8Array>, { fileName, contract, range }: RecordReaderOptions): Promise<CsvLaneReader> {
   const batches = readCsvByteBatches(bytes, {
     fileName,
     delimiter: contract.csv.delimiter,
@@ -61,7 +64,8 @@ export async function openCsvByteReader(bytes: AsyncIterable<Uint8Array>, { file
     maxRecordChars: contract.csv.maxRecordChars,
     ...(range && { start: { line: range.line, byte: range.byte } }),
   })[Symbol.asyncIterator]();
-  if (range?.header) return { fields: resolveHeader(range.header, contract, fileName), batches };
+  const reader = { lateWarnings: () => [], quarantine: { kind: 'csv' } } as const;
+  if (range?.header) return { ...reader, fields: resolveHeader(range.header, contract, fileName), batches };
   const first = await batches.next();
   let header: string[] | undefined;
   let rest: CsvLaneBatch | undefined;
@@ -79,6 +83,7 @@ export async function openCsvByteReader(bytes: AsyncIterable<Uint8Array>, { file
   if (!header) throw new InputFileError(`${fileName}: file is empty; a header row is required`);
   const fields = resolveHeader(header, contract, fileName);
   return {
+    ...reader,
     fields,
     batches: {
       next: async () => {

@@ -1,7 +1,7 @@
 import { INGEST_TIME, type DatasetContract } from '../contract/contract.js';
 import { DuplicateKeyCheck, type RangeKeys } from '../checks/rules.js';
 import { openRecordReader } from '../read/open-reader.js';
-import type { RecordReader, SourceRecord } from '../read/record-reader.js';
+import type { SourceRecord } from '../read/record-reader.js';
 import { decompressed } from '../read/decompress.js';
 import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
 import { parquetKey, rangeParquetKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
@@ -15,7 +15,7 @@ import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 import { TableKeys } from '../checks/table-keys.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 import type { RangeResult, RangeTask } from './range-task.js';
-import { byteLaneReads, CsvByteBatch, openCsvByteReader, type CsvLaneBatch } from '../read/csv-bytes.js';
+import { byteLaneReads, CsvByteBatch, openCsvByteReader, type CsvLaneReader } from '../read/csv-bytes.js';
 
 /**
  * One raw object in, Parquet partitions and a quarantine file out: the whole conversion, the same for the Lambda, the
@@ -84,10 +84,7 @@ async function convert(
     ...(task && { range: { line: task.line, byte: task.start, ...(task.index > 0 && { header: task.header }) } }),
   };
   const byteLane = options.byteLane !== false && contract.format === 'csv' && byteLaneReads(contract.csv.delimiter, contract.csv.quote);
-  const reader: { fields: RecordReader['fields']; batches: AsyncIterator<CsvLaneBatch>; lateWarnings(): string[]; quarantine: RecordReader['quarantine'] } =
-    byteLane
-      ? { ...(await openCsvByteReader(source, readerOptions)), lateWarnings: () => [], quarantine: { kind: 'csv' } }
-      : await openRecordReader(source, readerOptions);
+  const reader: CsvLaneReader = byteLane ? await openCsvByteReader(source, readerOptions) : await openRecordReader(source, readerOptions);
   const headerMap = reader.fields;
   if (!task || task.index === 0) manifest.warnings.push(...headerMap.warnings);
 
