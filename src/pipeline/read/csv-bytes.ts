@@ -274,8 +274,9 @@ class CsvByteScanner {
   malformed = false;
   private fieldCount = 0;
   private recordLine = 0;
-  /** Fields of the record being scanned that hold doubled quotes, to be unescaped once the record is whole. */
+  /** Fields of the record being scanned that hold doubled quotes (the first `doubledCount`), unescaped once it is whole. */
   private doubled: number[] = [];
+  private doubledCount = 0;
 
   /** 1 for the bytes that end an unquoted field: the delimiter, LF and CR (one test per byte in the hot loop). */
   private readonly endsField = new Uint8Array(256);
@@ -314,14 +315,14 @@ class CsvByteScanner {
       }
       const firstField = this.fieldCount;
       this.recordLine = this.line;
-      this.doubled.length = 0;
+      this.doubledCount = 0;
       const next = this.record(bytes, start, end, final);
       if (next < 0) {
         this.fieldCount = firstField;
         this.malformed = next === MALFORMED;
         break;
       }
-      for (const field of this.doubled) this.unescape(bytes, field);
+      for (let d = 0; d < this.doubledCount; d++) this.unescape(bytes, this.doubled[d]!);
       const r = batch.count++;
       if (r >= batch.lines.length) batch.lines = withRoom(batch.lines, r + 1);
       if (r + 2 > batch.fieldsAt.length) batch.fieldsAt = withRoom(batch.fieldsAt, r + 2);
@@ -344,12 +345,14 @@ class CsvByteScanner {
         let from = i + 1;
         let close: number;
         for (;;) {
-          close = bytes.indexOf(quote, from);
-          if (close < 0 || close >= end) return final ? MALFORMED : INCOMPLETE;
+          // A loop, not indexOf: the closing quote is near, and indexOf would look to the end of the buffer.
+          close = from;
+          while (close < end && bytes[close] !== quote) close++;
+          if (close >= end) return final ? MALFORMED : INCOMPLETE;
           this.recordLine += countLineBreaks(bytes, from, close);
           if (close + 1 >= end && !final) return INCOMPLETE;
           if (close + 1 < end && bytes[close + 1] === quote) {
-            if (this.doubled[this.doubled.length - 1] !== this.fieldCount) this.doubled.push(this.fieldCount);
+            if (this.doubledCount === 0 || this.doubled[this.doubledCount - 1] !== this.fieldCount) this.doubled[this.doubledCount++] = this.fieldCount;
             from = close + 2;
             continue;
           }
