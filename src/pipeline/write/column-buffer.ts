@@ -2,6 +2,7 @@ import type { ColumnType } from '../contract/column-type.js';
 import type { RowValue } from '../typing/typed-row.js';
 import { encodeUtf8Into, withRoom } from '../support/typed-arrays.js';
 import { Utf8Field } from '../support/utf8-field.js';
+import { ByteKeyedIds, hashOf } from './byte-keyed-ids.js';
 
 /**
  * A partition's rows wait here, column by column, until they are written as a row group. Values are held in typed
@@ -50,29 +51,17 @@ export class StringDictionary {
   idOfBytes(source: Uint8Array, start: number, end: number): number {
     if (!this.active) return -1;
     const hash = hashOf(source, start, end);
-    const length = end - start;
-    const slots = this.slots;
-    const mask = slots.length - 1;
+    const known = this.byBytes.find(hash, source, start, end);
     this.lookups++;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = slots[slot]!;
-      if (entry === 0) break;
-      if (this.hashes[entry - 1] !== hash) continue;
-      const known = this.bytes[entry - 1]!;
-      if (known.length !== length) continue;
-      let k = 0;
-      while (k < length && known[k] === source[start + k]) k++;
-      if (k === length) return entry - 1;
-    }
+    if (known >= 0) return known;
     this.misses++;
     if (this.givesUp()) return -1;
     const bytes = Buffer.from(source.subarray(start, end));
     return this.add(bytes, bytes.toString('utf8'), hash);
   }
 
-  /** Open-addressed slots of id + 1 (0: empty), by the hash of the value's bytes; the hash of each id. */
-  private slots = new Int32Array(1024);
-  private hashes = new Int32Array(512);
+  /** The same ids by the values' bytes (each value is found by its text or its bytes, as it comes). */
+  private readonly byBytes = new ByteKeyedIds(this.bytes);
 
   private givesUp(): boolean {
     if ((this.lookups >= DICTIONARY_PROBE && this.misses > this.lookups / 2) || this.bytes.length >= DICTIONARY_ENTRIES) {
@@ -86,29 +75,9 @@ export class StringDictionary {
     const id = this.bytes.length;
     this.bytes.push(bytes);
     this.ids.set(text, id);
-    if (id >= this.hashes.length) this.hashes = withRoom(this.hashes, id + 1);
-    this.hashes[id] = hash;
-    if ((id + 1) * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2);
-      for (let known = 0; known < id; known++) this.place(known);
-    }
-    this.place(id);
+    this.byBytes.add(hash);
     return id;
   }
-
-  private place(id: number): void {
-    const mask = this.slots.length - 1;
-    let slot = this.hashes[id]! & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = id + 1;
-  }
-}
-
-/** FNV-1a over bytes. */
-function hashOf(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash | 0; // as an Int32Array holds it, even for no bytes
 }
 
 /** Entries a string dictionary holds at most: a column with more distinct values stores the rest as bytes. */
