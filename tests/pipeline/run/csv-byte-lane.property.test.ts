@@ -222,18 +222,18 @@ file: { max_error_ratio: 1 }
 const SEMICOLON: Dialect = { delimiter: ';', quote: "'" };
 
 async function sameLake(file: CsvFile, contract = CONTRACT, dialect = COMMA): Promise<void> {
-      const bytes = fileBytes(file, dialect);
-      const key = `lane/f${++fileNumber}.csv`;
-      const lakes = [];
-      for (const [local, byteLane] of [
-        [withLane, true],
-        [withoutLane, false],
-      ] as const) {
-        await landRaw(local, key, bytes);
-        const lake = { ...local.lake, raw: inChunks(local.lake.raw, file.chunks) };
-        lakes.push(await lakeOf(local, await processObject(key, contract, lake, { byteLane })));
-      }
-      expect(lakes[0]).toEqual(lakes[1]);
+  const bytes = fileBytes(file, dialect);
+  const key = `lane/f${++fileNumber}.csv`;
+  const lakes = [];
+  for (const [local, byteLane] of [
+    [withLane, true],
+    [withoutLane, false],
+  ] as const) {
+    await landRaw(local, key, bytes);
+    const lake = { ...local.lake, raw: inChunks(local.lake.raw, file.chunks) };
+    lakes.push(await lakeOf(local, await processObject(key, contract, lake, { byteLane })));
+  }
+  expect(lakes[0]).toEqual(lakes[1]);
 }
 
 it('the byte lane and the string path make the same lake', async () => {
