@@ -20,7 +20,7 @@ export async function buildCli() {
   await rm(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    // The worker thread of `ingest --workers` is a script of its own, beside main.js (see range-workers.ts).
+    // The worker thread of `ingest --workers` is a script of its own, beside main.js (see adapters/threads/worker-script.ts).
     entryPoints: { main: 'src/cli/main.ts', 'range-worker': 'src/adapters/local/range-worker.ts' },
     outdir,
     bundle: true,
@@ -28,7 +28,12 @@ export async function buildCli() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // Pure-JavaScript packages are bundled (a command then loads a few files, not hundreds: zod alone was ~100
+    // modules and 70 ms of every start); what is native, or loaded only by some commands, stays in node_modules.
+    external: ['@duckdb/*', 'node-sql-parser', '@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core', 'esbuild', 'tsx'],
+    mainFields: ['module', 'main'],
+    // Bundled CommonJS packages call `require` for Node's own modules; an ES module has none unless given one.
+    banner: { js: "import { createRequire as __gluelessCreateRequire } from 'node:module'; const require = __gluelessCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     outExtension: { '.js': '.js' },
     logLevel: 'warning',

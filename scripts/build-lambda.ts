@@ -10,12 +10,20 @@ import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { readSamTemplate, samFunction } from '../src/cli/sam-template.js';
 
-export interface LambdaBundle {
-  /** The bundle of the first entry point, e.g. `.aws-sam/build/TransformFunction/transform.mjs`. */
+/** One entry point's bundle. */
+export interface LambdaEntry {
+  /** As the template names it, e.g. `src/handlers/transform.ts`. */
+  entryPoint: string;
+  /** e.g. `.aws-sam/build/TransformFunction/transform.mjs`. */
   outfile: string;
   bytes: number;
   /** Source files bundled, relative to the code root. */
   inputs: string[];
+}
+
+/** The bundle of the first entry point (the handler), and every entry point's, the first included. */
+export interface LambdaBundle extends LambdaEntry {
+  entries: LambdaEntry[];
 }
 
 export async function buildLambda(options: { template?: string; functionName?: string; outdir?: string } = {}): Promise<LambdaBundle> {
@@ -46,12 +54,14 @@ export async function buildLambda(options: { template?: string; functionName?: s
     logLevel: 'warning',
   };
   const result = await build(esbuildOptions);
-  const [outfile, output] = Object.entries(result.metafile!.outputs).find(([file]) => !file.endsWith('.map'))!;
-  return {
-    outfile: path.resolve(fn.codeDir, outfile),
-    bytes: output.bytes,
-    inputs: Object.keys(result.metafile!.inputs),
-  };
+  const outputs = Object.entries(result.metafile!.outputs).filter(([file]) => !file.endsWith('.map'));
+  const entries = entryPoints.map((entryPoint): LambdaEntry => {
+    const found = outputs.find(([, output]) => output.entryPoint && path.resolve(fn.codeDir, output.entryPoint) === path.resolve(fn.codeDir, entryPoint));
+    if (!found) throw new Error(`${fn.name}: esbuild wrote no bundle for ${entryPoint}`);
+    const [outfile, output] = found;
+    return { entryPoint, outfile: path.resolve(fn.codeDir, outfile), bytes: output.bytes, inputs: Object.keys(output.inputs) };
+  });
+  return { ...entries[0]!, entries };
 }
 
 function list(value: unknown): string[] {
@@ -71,5 +81,7 @@ function pairs(value: unknown): Record<string, string> | undefined {
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const { values } = parseArgs({ options: { function: { type: 'string' }, template: { type: 'string' }, outdir: { type: 'string' } } });
   const bundle = await buildLambda({ template: values.template, functionName: values.function, outdir: values.outdir });
-  process.stdout.write(`${path.relative(process.cwd(), bundle.outfile)}: ${(bundle.bytes / 1024 / 1024).toFixed(2)} MiB from ${bundle.inputs.length} files\n`);
+  for (const entry of bundle.entries) {
+    process.stdout.write(`${path.relative(process.cwd(), entry.outfile)}: ${(entry.bytes / 1024 / 1024).toFixed(2)} MiB from ${entry.inputs.length} files\n`);
+  }
 }

@@ -37,10 +37,10 @@ function examples(...lines: string[]): string {
 program
   .command('ingest')
   .description("land files in the raw zone under their dataset's prefix and process them as the S3 trigger does")
-  .argument('<file...>', 'CSV files')
+  .argument('<file...>', 'CSV or JSON-lines files (gzip too)')
   .option('--dataset <name>', 'dataset contract to use (needed when several are defined)')
   .option('--concurrency <n>', 'files processed at the same time', (v) => Math.max(1, Number.parseInt(v, 10) || 1), 4)
-  .option('--workers <n>', 'threads converting one large CSV file in byte ranges (default: the CPUs available)', (v) => Math.max(1, Number.parseInt(v, 10) || 1))
+  .option('--workers <n>', 'threads converting one large CSV or JSON-lines file in byte ranges (default: the CPUs available)', (v) => Math.max(1, Number.parseInt(v, 10) || 1))
   .addHelpText('after', examples('glueless ingest samples/sales_orders.csv', 'glueless --lake /tmp/lake ingest exports/*.csv --dataset sales_orders'))
   .action(async (files: string[], options: { dataset?: string; concurrency: number; workers?: number }) => {
     const { ingestFiles } = await import('./commands/ingest.js');

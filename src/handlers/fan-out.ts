@@ -30,7 +30,7 @@ export interface FanOutPlan {
   key: string;
   dataset: string;
   header: string[];
-  /** Empty when the object is not cut (its header or quoting is refused): settle then converts it in one piece. */
+  /** Empty when the object is not cut (gzip, a CSV header or quoting refused, JSON lines without line feeds): settle then converts it in one piece. */
   tasks: RangeItem[];
 }
 

@@ -14,7 +14,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnFanOutStarter } from '../adapters/aws/sfn-fan-out-starter.js';
 import type { FanOutStarter } from '../pipeline/run/fan-out-hand-off.js';
 import { openAwsLake, type AwsLake } from './aws-lake.js';
-import { readConfig, readFanOutConfig } from './config.js';
+import { readConfig, readFanOutConfig, readRangeConfig } from './config.js';
+import { transformRanges } from './transform-ranges.js';
 import { handOffIfTooBig, type HandedOff } from './hand-off.js';
 import { bundledContracts } from './datasets.generated.js';
 import { logger, metrics, tracer } from './powertools.js';
@@ -70,6 +71,8 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
   const failures: string[] = [];
   for (const record of records) {
     const aws = awsLake();
+    // A big plain CSV object is converted in byte ranges on worker threads when the function has several vCPUs.
+    const ranges = transformRanges(readRangeConfig(), aws);
     const key = objectKey(record);
     try {
       if (record.s3.bucket.name !== aws.rawBucket) {
@@ -83,7 +86,7 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
         summary.handedOff.push(handedOff);
         continue;
       }
-      const result = await ingestObject(key, { ...deps, contracts });
+      const result = await ingestObject(key, { ...deps, contracts, ...(ranges && { ranges }) });
       if (result.status === 'skipped') {
         logger.info('object skipped', { key, reason: result.reason });
         summary.skipped.push({ key, reason: result.reason });

@@ -1,4 +1,5 @@
-import trino from 'node-sql-parser/build/trino.js';
+import { createRequire } from 'node:module';
+import type trinoModule from 'node-sql-parser/build/trino.js';
 import { ModelError } from './model.js';
 
 /**
@@ -7,7 +8,11 @@ import { ModelError } from './model.js';
  * is lenient about a few of them (`::`), so those are looked for in the text outside strings and comments.
  */
 
-const parser = new trino.Parser();
+/** The Trino grammar (a 250 KB module) is loaded when a model is first checked, not by every command that imports this. */
+let trinoParser: InstanceType<typeof trinoModule.Parser> | undefined;
+function parser(): InstanceType<typeof trinoModule.Parser> {
+  return (trinoParser ??= new (createRequire(import.meta.url)('node-sql-parser/build/trino.js') as typeof trinoModule).Parser());
+}
 const OPTIONS = { database: 'trino' };
 
 const DUCKDB_ONLY: Array<[RegExp, string]> = [
@@ -49,8 +54,8 @@ export function checkPortableSql(sql: string, file: string): string[] {
   let ast: unknown;
   let tables: string[];
   try {
-    ast = parser.astify(sql, OPTIONS);
-    tables = parser.tableList(sql, OPTIONS);
+    ast = parser().astify(sql, OPTIONS);
+    tables = parser().tableList(sql, OPTIONS);
   } catch (error) {
     const where = (error as { location?: { start?: { line?: number } } }).location?.start?.line;
     throw new ModelError(`${file}${where ? `:${where}` : ''}: not Trino SQL: ${(error as Error).message.split('\n')[0]!.slice(0, 200)}`);

@@ -1,4 +1,4 @@
-import { ConfigError, readConfig, readFanOutConfig } from '../../src/handlers/config.js';
+import { ConfigError, readConfig, readFanOutConfig, readRangeConfig } from '../../src/handlers/config.js';
 
 const complete = {
   RAW_BUCKET: 'raw',
@@ -53,5 +53,33 @@ describe('fan-out environment', () => {
       new ConfigError('transform function environment: FANOUT_STATE_MACHINE_ARN is not a Step Functions state machine ARN; FANOUT_THRESHOLD_BYTES is not a whole number of bytes'),
     );
     expect(() => readFanOutConfig({ FANOUT_STATE_MACHINE_ARN: arn, FANOUT_THRESHOLD_BYTES: '-1' })).toThrow(/FANOUT_THRESHOLD_BYTES/);
+  });
+});
+
+describe('transform range workers', () => {
+  const memory = (mb: number) => ({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(mb) });
+
+  it('default to the vCPUs the function has by its memory, no more than the cores the OS shows', () => {
+    // Lambda shows 2 cores up to 3,008 MB (reported), but 1,769 MB is one vCPU of time.
+    expect(readRangeConfig(memory(128), 2)).toEqual({ workers: 1 });
+    expect(readRangeConfig(memory(1769), 2)).toEqual({ workers: 1 });
+    expect(readRangeConfig(memory(3538), 2)).toEqual({ workers: 2 });
+    expect(readRangeConfig(memory(5307), 3)).toEqual({ workers: 3 });
+    expect(readRangeConfig(memory(10240), 6)).toEqual({ workers: 6 });
+    expect(readRangeConfig(memory(10240), 4)).toEqual({ workers: 4 });
+    // Off Lambda (glueless invoke), the cores.
+    expect(readRangeConfig({}, 8)).toEqual({ workers: 8 });
+    expect(readRangeConfig({ RANGE_WORKERS: '0' }, 3)).toEqual({ workers: 3 });
+  });
+
+  it('take RANGE_WORKERS and RANGE_MIN_BYTES as set, whatever the memory', () => {
+    expect(readRangeConfig({ ...memory(1769), RANGE_WORKERS: '4', RANGE_MIN_BYTES: '65536' }, 2)).toEqual({ workers: 4, minRangeBytes: 65536 });
+    expect(readRangeConfig({ ...memory(10240), RANGE_WORKERS: ' 1 ' }, 6)).toEqual({ workers: 1 });
+  });
+
+  it('names a malformed value in one line', () => {
+    expect(() => readRangeConfig({ RANGE_WORKERS: 'two', RANGE_MIN_BYTES: '0' }, 2)).toThrow(
+      new ConfigError('transform function environment: RANGE_WORKERS is not a whole number of worker threads; RANGE_MIN_BYTES is not a positive whole number of bytes'),
+    );
   });
 });

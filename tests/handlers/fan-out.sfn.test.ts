@@ -14,6 +14,7 @@ import type { RunManifest } from '../../src/pipeline/contract/run-manifest.js';
 import type { RefreshMessage } from '../../src/models/ports.js';
 import { useMoto } from '../support/moto.js';
 import { capturingStdout, jsonRecords } from '../support/lambda-output.js';
+import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
 import { landRaw, readText, salesContract, tempLake } from '../support/local.js';
 
 /**
@@ -98,12 +99,12 @@ beforeEach(async () => {
 
 const context = { getRemainingTimeInMillis: () => 900_000, functionName: 'FanOutFunction', awsRequestId: 'sfn' } as unknown as Context;
 
-function run(overrideRange?: (event: FanOutEvent) => Promise<unknown>) {
+function run(overrideRange?: (event: FanOutEvent) => Promise<unknown>, key = KEY) {
   type Step = (input: unknown) => Promise<never>;
   const step = ((event: FanOutEvent) => fanOut(event, context)) as Step;
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
   return machine.run(
-    { key: KEY },
+    { key },
     {
       overrides: {
         // Every Task state of the definition runs the handler here; none may reach for a real Lambda.
@@ -193,6 +194,37 @@ describe('the fan-out state machine, run locally', () => {
     expect(await keysUnder('quarantine/')).toEqual([`quarantine/${manifest.quarantineFile}`]);
     const [notice] = await notices(noticeQueue);
     expect(JSON.parse(notice!.Message)).toMatchObject({ status: 'SUCCEEDED', dataset: 'sales_orders' });
+  });
+
+  it('converts a JSON-lines object in ranges too: the same rows, quarantine and counts as one serial run', async () => {
+    const key = 'clickstream/events/2024/03/05/06/big.jsonl';
+    const sample = (await readFile('samples/clickstream_events.jsonl', 'utf8')).split('\n').slice(0, 300);
+    // A key repeated in a later range, a truncated record, blank and CRLF lines: settled and quarantined as serially.
+    const text = [...sample.slice(0, 150), '', sample[3], '{"Event ID":"evt-x","userId":', ...sample.slice(150)].join('\r\n') + '\n';
+    await s3.send(new PutObjectCommand({ Bucket: RAW, Key: key, Body: text }));
+    const planned = (await fanOut({ action: 'plan', key }, context)) as { tasks: unknown[] };
+    expect(planned.tasks.length).toBeGreaterThan(2);
+    const result = (await run(undefined, key)) as Record<string, unknown>;
+    expect(result).toMatchObject({ status: 'processed', rowsRead: 302 });
+
+    const manifest = JSON.parse((await body(sourceManifestKey('clickstream_events', key))).toString('utf8')) as RunManifest;
+    expect(manifest.outputs.some((o) => /-r\d{4}\.parquet$/.test(o.key))).toBe(true);
+    const local = await tempLake();
+    try {
+      await landRaw(local, key, text);
+      const contract = parseContract(await readFile('datasets/clickstream_events.yaml', 'utf8'), 'datasets/clickstream_events.yaml');
+      const serial = await processObject(key, contract, local.lake);
+      for (const field of ['rowsRead', 'rowsWritten', 'rowsQuarantined', 'quarantinedByRule', 'partitions', 'bytesIn', 'warnings'] as const) {
+        expect(manifest[field]).toEqual(serial[field]);
+      }
+      expect(serial.quarantinedByRule).toMatchObject({ unique: expect.any(Number), malformed: expect.any(Number) });
+      expect(manifest.quarantineFile).toBe(serial.quarantineFile);
+      expect((await body(`quarantine/${manifest.quarantineFile}`)).toString('utf8')).toBe(await readText(local, 'quarantine', serial.quarantineFile!));
+    } finally {
+      await local.cleanup();
+    }
+    expect(await keysUnder('ranges/')).toEqual([]);
+    expect(await keysUnder('quarantine/')).toEqual([`quarantine/${manifest.quarantineFile}`]);
   });
 
   it('queues a refresh of each gold model reading the table, for the dates the settled run wrote', async () => {

@@ -8,12 +8,13 @@ import {
   GetQueryExecutionCommand,
   ListQueryExecutionsCommand,
 } from '@aws-sdk/client-athena';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Context, S3Event } from 'aws-lambda';
+import { parquetReadObjects } from 'hyparquet';
 import { buildLambda, type LambdaBundle } from '../../scripts/build-lambda.js';
 import type { TransformSummary } from '../../src/handlers/transform.js';
 import { parseContract } from '../../src/pipeline/schema/parse-contract.js';
@@ -198,6 +199,80 @@ describe('the Lambda bundle', () => {
     expect(bundle!.inputs.some((file) => file.includes('node_modules/@aws-sdk/lib-storage/'))).toBe(true);
     const unwanted = bundle!.inputs.filter((file) => /@duckdb|commander|cli-table3|node_modules\/(zod|yaml)\/|src\/cli\/|src\/adapters\/local\//.test(file));
     expect(unwanted).toEqual([]);
+  });
+
+  it('has the range worker as a file of its own beside the handler, which the handler does not import', () => {
+    const [, worker] = bundle!.entries;
+    expect(bundle!.entries.map((e) => path.relative(path.dirname(bundle!.outfile), e.outfile))).toEqual(['transform.mjs', 'range-worker.mjs']);
+    expect(worker!.inputs).toContain('src/adapters/threads/serve-ranges.ts');
+    expect(worker!.inputs.filter((file) => /powertools|client-(athena|sns|sfn|sqs)|src\/adapters\/local\//.test(file))).toEqual([]);
+    // A cold start loads the pool (a few lines, threads started on the first object cut), never a worker's code.
+    expect(bundle!.inputs).toContain('src/adapters/threads/range-worker-pool.ts');
+    expect(bundle!.inputs.filter((file) => /range-worker\.ts|serve-ranges/.test(file))).toEqual([]);
+  });
+});
+
+describe('transform handler on range worker threads', () => {
+  const KEY = 'sales/orders/orders_for_workers.csv';
+  let text: string;
+  let restore: () => void;
+
+  beforeAll(async () => {
+    const sample = (await readFile(SAMPLE, 'utf8')).replace(/\n+$/, '').split('\n');
+    // The first orders again at the end: keys the last range repeats from the first, quarantined as `unique`.
+    text = [...sample, ...sample.slice(1, 4)].join('\n') + '\n';
+    // Ranges of 40 kB or more, so the 180 kB sample is cut in two (the default minimum is 16 MiB).
+    restore = setEnv({ RANGE_MIN_BYTES: '40000' });
+  });
+  afterAll(() => restore?.());
+
+  /** What the processed bucket holds after a run: rows per partition in file order, the quarantine file, the manifest. */
+  async function lakeAfter(handler: Handler, workers: number) {
+    const previous = setEnv({ RANGE_WORKERS: String(workers) });
+    try {
+      await upload(KEY, text);
+      const { result, error } = await capturingStdout(() => handler(s3Event(KEY), lambdaContext()));
+      expect(error).toBeUndefined();
+      const keys = await keysUnder(PROCESSED, '');
+      const tables = keys.filter((k) => k.startsWith('tables/') && k.endsWith('.parquet'));
+      const rows: Record<string, unknown[]> = {};
+      for (const key of tables) {
+        const bytes = await downloadBytes(key);
+        const objects = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+        // Two runs, two start times: everything but _ingested_at must be equal.
+        (rows[path.dirname(key)] ??= []).push(...objects.map(({ _ingested_at, ...rest }) => (void _ingested_at, rest)));
+      }
+      const manifest = JSON.parse(await download(sourceManifestKey('sales_orders', KEY))) as RunManifest;
+      const quarantine = manifest.quarantineFile ? await download(`quarantine/${manifest.quarantineFile}`) : undefined;
+      const { startedAt, durationMs, bytesOut, outputs, ...counts } = manifest;
+      void [startedAt, durationMs, bytesOut];
+      const rowsPerPartition = Object.fromEntries(manifest.partitions.map((p) => [p, outputs.filter((o) => o.partition === p).reduce((n, o) => n + o.rows, 0)]));
+      const others = keys.filter((k) => !tables.includes(k));
+      const lake = { result, rows, quarantine, counts, rowsPerPartition, others };
+      // Empty again for the next run.
+      if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: PROCESSED, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+      return { lake, tables };
+    } finally {
+      previous();
+    }
+  }
+
+  it.each([
+    ['source', () => importHandler(path.resolve('src/handlers/transform.ts'))],
+    ['the esbuild bundle', async () => importHandler((bundle ??= await buildLambda({ outdir: path.join(work, 'bundle') })).outfile)],
+  ])('from %s, converts a big plain CSV on 2 threads into the same lake as one thread', async (_from, loadHandler) => {
+    const handler = await loadHandler();
+    const serial = await lakeAfter(handler, 1);
+    const ranged = await lakeAfter(handler, 2);
+
+    expect(serial.tables.every((k) => !/-r\d{4}\.parquet$/.test(k))).toBe(true);
+    expect(ranged.tables.some((k) => k.endsWith('-r0001.parquet'))).toBe(true);
+    // The three orders repeated across ranges are among the rows quarantined as `unique`, as one thread finds them.
+    expect(serial.lake.counts.quarantinedByRule.unique).toBeGreaterThanOrEqual(3);
+    expect(serial.lake.counts.rowsRead).toBe(text.trimEnd().split('\n').length - 1);
+    expect(ranged.lake).toEqual(serial.lake);
+    // No range's quarantine part or spooled file is left behind.
+    expect(ranged.lake.others.filter((k) => k.includes('_ranges/'))).toEqual([]);
   });
 });
 

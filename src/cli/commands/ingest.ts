@@ -3,7 +3,6 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { resolveHeader } from '../../pipeline/read/header.js';
 import { toSnakeCase } from '../../pipeline/contract/names.js';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { ingestObject, type IngestResult } from '../../pipeline/run/ingest.js';
 import { brokenContractError } from '../../adapters/local/contract-files.js';
@@ -16,8 +15,10 @@ import type { LocalLake } from '../../adapters/local/local-lake.js';
 import { formatBytes, formatCount, formatDuration, plural } from '../format.js';
 import { createProgress, type ProgressBar } from '../progress.js';
 import type { ObjectStore } from '../../pipeline/contract/ports.js';
-import { defaultWorkers, RangeWorkerPool } from '../../adapters/local/range-workers.js';
+import { defaultWorkers } from '../../adapters/threads/range-worker-pool.js';
+import { localRangeWorkers } from '../../adapters/local/range-workers.js';
 import type { RangeSetup } from '../../pipeline/run/ranged-run.js';
+import { DEFAULT_MIN_RANGE_BYTES } from '../../pipeline/run/range-plan.js';
 
 /**
  * `glueless ingest <file…>`: land each file in the raw zone under its dataset's prefix, then process that raw object
@@ -32,10 +33,12 @@ export async function ingestFiles(
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean; workers?: number } = {},
 ): Promise<RunManifest[]> {
-  // A large plain CSV file is cut into byte ranges converted by worker threads: the same lake as one thread makes.
+  // A large plain CSV or JSON-lines file is cut into byte ranges for worker threads: the same lake as one thread makes.
   const workers = options.workers ?? defaultWorkers();
-  const pool = workers > 1 ? new RangeWorkerPool(context.local.root, workers) : undefined;
+  const pool = workers > 1 ? localRangeWorkers(context.local.root, workers) : undefined;
   try {
+    // Files big enough to be cut: the workers start now, while the first file is landed and cut.
+    if (pool && (await Promise.all(files.map(fileSize))).some((size) => size >= 2 * DEFAULT_MIN_RANGE_BYTES)) pool.warm();
     return await ingestAll(files, datasetName, { ...context, ...(pool && { ranges: { parts: workers, run: pool.run } }) }, print, options);
   } finally {
     await pool?.close();
@@ -93,9 +96,7 @@ async function ingestFile(
   const rawKey = `${contract.prefix}${path.basename(file)}`;
   const { raw } = context.local.lake;
   const existed = (await raw.list(rawKey)).some((o) => o.key === rawKey);
-  const sink = await raw.openSink(rawKey);
-  for await (const chunk of createReadStream(file)) await sink.write(chunk as Uint8Array);
-  await sink.close();
+  await context.local.rawZone.copyIn(file, rawKey);
   let result: IngestResult;
   try {
     const lake = bar ? { ...context.local.lake, raw: readingWithProgress(raw, rawKey, bar) } : context.local.lake;

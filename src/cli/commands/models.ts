@@ -23,6 +23,8 @@ async function openModels(context: Context, modelsDirectory: string) {
   const models = await loadModelDirectory(modelsDirectory);
   const graph = buildGraph(models, new Set([...context.contracts.map((c) => c.name), ...ENGINE_TABLES]));
   const engine = new DuckDbModelEngine(context.local.catalog, path.join(context.local.root, 'processed'), context.contracts);
+  // No models: nothing to ask the catalog (opening it costs an ingest tens of milliseconds for nothing).
+  if (graph.order.length === 0) return { graph, runnable: graph, engine };
   const existing = await context.local.catalog.withConnection(async (connection) => {
     const rows = await connection.runAndReadAll('SELECT name FROM glueless_tables');
     return new Set([...rows.getRowsJS().map(([name]) => String(name)), ...ENGINE_TABLES]);

@@ -59,6 +59,11 @@ export interface Catalog {
   addColumns(contract: DatasetContract, columns: Array<{ name: string; type: ColumnType }>): Promise<void>;
   /** Registers partitions (ALTER TABLE … ADD IF NOT EXISTS PARTITION); already registered ones are left as they are. */
   addPartitions(contract: DatasetContract, partitions: PartitionRef[]): Promise<void>;
+  /**
+   * Runs `work`, whose calls to this catalog belong together (a run's registration), as one unit where the catalog can
+   * do that more cheaply: the local catalog opens its database file once for all of them instead of once each.
+   */
+  together?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** SUCCEEDED: rows written and queryable. REJECTED: the file was refused as a whole and kept in quarantine (retrying

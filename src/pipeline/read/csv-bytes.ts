@@ -64,7 +64,7 @@ export async function openCsvByteReader(bytes: AsyncIterable<Uint8Array>, { file
     maxRecordChars: contract.csv.maxRecordChars,
     ...(range && { start: { line: range.line, byte: range.byte } }),
   })[Symbol.asyncIterator]();
-  const reader = { lateWarnings: () => [], quarantine: { kind: 'csv' } } as const;
+  const reader = { ignoredFields: () => [], quarantine: { kind: 'csv' } } as const;
   if (range?.header) return { ...reader, fields: resolveHeader(range.header, contract, fileName), batches };
   const first = await batches.next();
   let header: string[] | undefined;

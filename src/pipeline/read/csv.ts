@@ -46,7 +46,7 @@ export const openCsvReader: OpenRecordReader = async (bytes, { fileName, contrac
   })[Symbol.asyncIterator]();
   if (range?.header) {
     // A later range of a file cut in ranges: the header was read (and judged) before the cut, the bytes start on data.
-    return { fields: resolveHeader(range.header, contract, fileName), batches: records, lateWarnings: () => [], quarantine: { kind: 'csv' } };
+    return { fields: resolveHeader(range.header, contract, fileName), batches: records, ignoredFields: () => [], quarantine: { kind: 'csv' } };
   }
   const first = await records.next();
   const headerRecord = first.done ? undefined : first.value[0];
@@ -67,7 +67,7 @@ export const openCsvReader: OpenRecordReader = async (bytes, { fileName, contrac
       return { done: true, value: undefined };
     },
   };
-  return { fields, batches, lateWarnings: () => [], quarantine: { kind: 'csv' } };
+  return { fields, batches, ignoredFields: () => [], quarantine: { kind: 'csv' } };
 };
 
 export async function* readCsvRecords(

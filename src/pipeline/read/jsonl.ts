@@ -5,6 +5,7 @@ import { toSnakeCase } from '../contract/names.js';
 import { DEFAULT_MAX_RECORD_CHARS } from './csv.js';
 import type { OpenRecordReader, SourceRecord } from './record-reader.js';
 import { parseJsonObjectFast } from './json-fast-parse.js';
+import { FlatRecordReader, type KeyTarget } from './jsonl-flat-record.js';
 import { utf8Pieces } from './utf8-pieces.js';
 
 /**
@@ -15,7 +16,9 @@ import { utf8Pieces } from './utf8-pieces.js';
  * is one top-level value; a line break always ends one (JSON strings cannot hold a raw line break), which keeps a
  * truncated or malformed line from swallowing the next. Each record is parsed by lossless-json with numbers kept as
  * their text, so a bigint past 2^53 and a decimal keep every digit (`JSON.parse` rounds both); the caster reads that
- * text as it reads a CSV field. Records that `JSON.parse` provably reads the same (json-fast-parse.ts) take it instead.
+ * text as it reads a CSV field. Two fast paths read what they provably read the same: a flat object (no nested value)
+ * is read straight from the decoded text into field texts as the framing meets it (jsonl-flat-record.ts), other
+ * records that `JSON.parse` reads the same take it (json-fast-parse.ts); the rest are parsed exactly.
  * A record that is not a JSON object (malformed, truncated, an array, a bare value, `NaN`, nested deeper than
  * MAX_DEPTH) is handed on with `malformed` set: a bad row, quarantined with its text.
  *
@@ -45,16 +48,37 @@ export function parseJsonExact(text: string): unknown {
   return parse(text, null, parseNumber);
 }
 
-export const openJsonLinesReader: OpenRecordReader = async (bytes, { fileName, contract, batchSize }) => {
-  const mapper = new FieldMapper(contract, fileName);
+export const openJsonLinesReader: OpenRecordReader = async (bytes, { fileName, contract, batchSize, range }) => {
   const fields = {
     header: contract.columns.map((c) => c.name),
     sourceIndexes: contract.columns.map((_, index) => index),
     warnings: [],
   };
-  const batches = readJsonLines(bytes, mapper, { fileName, batchSize, maxRecordChars: contract.csv.maxRecordChars })[Symbol.asyncIterator]();
-  return { fields, batches, lateWarnings: () => mapper.warnings(), quarantine: { kind: 'jsonl' } };
+  // A range (run/range-plan.ts) starts just after a line feed: no header to skip, only its line and byte to count from.
+  const { batches, ignoredFields } = readJsonLines(bytes, contract, {
+    fileName,
+    batchSize,
+    maxRecordChars: contract.csv.maxRecordChars,
+    ...(range && { start: { line: range.line, byte: range.byte } }),
+  });
+  return { fields, batches: batches[Symbol.asyncIterator](), ignoredFields, quarantine: { kind: 'jsonl' } };
 };
+
+export interface JsonLinesRead {
+  /** Records in contract column order, in batches. */
+  batches: AsyncGenerator<SourceRecord[]>;
+  /** Top-level keys no column reads, in the order first met: complete once `batches` is done. */
+  ignoredFields(): string[];
+}
+
+/**
+ * The records of a JSON-lines text as field texts in contract column order. `exact` turns the fast paths off (each
+ * record parsed by lossless-json alone): what the fast paths must read the same, for the tests.
+ */
+export function readJsonLines(bytes: AsyncIterable<Uint8Array>, contract: DatasetContract, options: FramingOptions & { exact?: boolean }): JsonLinesRead {
+  const mapper = new FieldMapper(contract, options.fileName, options.exact === true);
+  return { batches: frame(bytes, options, mapper), ignoredFields: () => mapper.ignoredFields() };
+}
 
 /** One framed record: its text, the line it starts on, and whether the framing already found it broken. */
 export interface FramedRecord {
@@ -68,14 +92,32 @@ export interface FramingOptions {
   fileName: string;
   batchSize?: number;
   maxRecordChars?: number;
+  /** Where the bytes start in the file, for a byte range read on its own (just after a line feed): its line and byte. */
+  start?: { line: number; byte: number };
 }
 
 /** The records of a JSON-lines text, framed but not parsed (infer and the reader share it). */
-export async function* frameJsonRecords(bytes: AsyncIterable<Uint8Array>, options: FramingOptions): AsyncGenerator<FramedRecord[]> {
+export function frameJsonRecords(bytes: AsyncIterable<Uint8Array>, options: FramingOptions): AsyncGenerator<FramedRecord[]> {
+  return frame(bytes, options, { framed: (line, text, broken) => (broken === undefined ? { line, text } : { line, text, broken }) });
+}
+
+/** What the framer hands its records to. */
+interface FramingSink<T> {
+  /** A record framed: its text, the line it starts on, and why it cannot be a JSON object if the framing can tell. */
+  framed(line: number, text: string, broken: string | undefined): T;
+  /**
+   * Reads the record whose `{` is text[start], if it can do so whole before `stop`, straight from the text: pushes it
+   * and returns where it ends; -1 leaves it to the framing.
+   */
+  readAt?(text: string, start: number, stop: number, line: number, out: T[]): number;
+}
+
+async function* frame<T>(bytes: AsyncIterable<Uint8Array>, options: FramingOptions, sink: FramingSink<T>): AsyncGenerator<T[]> {
   const batchSize = options.batchSize ?? 1024;
-  const framer = new Framer(options.fileName, options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS);
-  let out: FramedRecord[] = [];
-  for await (const piece of utf8Pieces(bytes, options.fileName, { lineAt: (textBefore) => framer.lineAt(textBefore) })) {
+  const framer = new Framer(options.fileName, options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS, options.start?.line ?? 1, sink);
+  let out: T[] = [];
+  const pieces = utf8Pieces(bytes, options.fileName, { startByte: options.start?.byte, lineAt: (textBefore) => framer.lineAt(textBefore) });
+  for await (const piece of pieces) {
     framer.push(piece.text, out);
     if (piece.last) framer.end(out);
     else if (out.length >= batchSize) {
@@ -84,10 +126,6 @@ export async function* frameJsonRecords(bytes: AsyncIterable<Uint8Array>, option
     }
   }
   for (let start = 0; start < out.length; start += batchSize) yield out.slice(start, start + batchSize);
-}
-
-async function* readJsonLines(bytes: AsyncIterable<Uint8Array>, mapper: FieldMapper, options: FramingOptions): AsyncGenerator<SourceRecord[]> {
-  for await (const framed of frameJsonRecords(bytes, options)) yield framed.map((record) => mapper.record(record));
 }
 
 const LF = 10;
@@ -106,14 +144,14 @@ const VALUE = 1;
 const BARE = 2;
 
 /** The framing state machine: text in as it is decoded, whole records out; one cut off at a piece's end waits. */
-class Framer {
+class Framer<T> {
   private state = BETWEEN;
   private inString = false;
   private escape = false;
   private depth = 0;
   private deepest = 0;
-  private line = 1;
-  private recordLine = 1;
+  private line: number;
+  private recordLine: number;
   /** The text of the record being framed that came in earlier pieces. */
   private parts: string[] = [];
   private partsLength = 0;
@@ -121,9 +159,14 @@ class Framer {
   constructor(
     private readonly fileName: string,
     private readonly maxRecordChars: number,
-  ) {}
+    firstLine: number,
+    private readonly sink: FramingSink<T>,
+  ) {
+    this.line = firstLine;
+    this.recordLine = firstLine;
+  }
 
-  push(text: string, out: FramedRecord[]): void {
+  push(text: string, out: T[]): void {
     const end = text.length;
     let start = this.state === BETWEEN ? -1 : 0;
     let i = 0;
@@ -132,6 +175,13 @@ class Framer {
       if (this.state === BETWEEN) {
         if (c === LF) this.line++;
         else if (c !== SPACE && c !== TAB && c !== CR) {
+          if (c === OPEN_BRACE && this.sink.readAt !== undefined) {
+            const stop = this.sink.readAt(text, i, Math.min(end, i + this.maxRecordChars), this.line, out);
+            if (stop >= 0) {
+              i = stop;
+              continue;
+            }
+          }
           start = i;
           this.recordLine = this.line;
           if (c === OPEN_BRACE || c === OPEN_BRACKET) {
@@ -196,17 +246,17 @@ class Framer {
     return line;
   }
 
-  end(out: FramedRecord[]): void {
+  end(out: T[]): void {
     if (this.state === BETWEEN) return;
     const reason = this.state === BARE ? 'not a JSON object' : 'the file ends inside the record (truncated)';
     this.emit('', 0, 0, out, reason);
   }
 
-  private emit(text: string, start: number, stop: number, out: FramedRecord[], broken?: string): void {
+  private emit(text: string, start: number, stop: number, out: T[], broken?: string): void {
     this.checkLength(this.partsLength + stop - Math.max(start, 0));
     let record = this.parts.length === 0 ? text.slice(start, stop) : this.parts.join('') + text.slice(0, stop);
     if (record.charCodeAt(record.length - 1) === CR) record = record.slice(0, -1);
-    out.push(broken === undefined ? { line: this.recordLine, text: record } : { line: this.recordLine, text: record, broken });
+    out.push(this.sink.framed(this.recordLine, record, broken));
     this.parts = [];
     this.partsLength = 0;
     this.state = BETWEEN;
@@ -224,6 +274,9 @@ class Framer {
     }
   }
 }
+
+/** Flat reads given up in a row before the flat path is tried only now and then. */
+const FLAT_MISSES = 16;
 
 /** Where a column's value is in a record: a top-level key, or a path of keys and array indexes. */
 type Step = string | number;
@@ -260,8 +313,8 @@ export function parsePath(text: string): Step[] | undefined {
   return at === text.length && !expectKey && steps.length > 0 ? steps : undefined;
 }
 
-/** Turns parsed records into field texts in contract column order, and tracks the fields no column reads. */
-class FieldMapper {
+/** Turns framed records into field texts in contract column order, and tracks the fields no column reads. */
+class FieldMapper implements FramingSink<SourceRecord> {
   private readonly width: number;
   /** Top-level key → index of the column read by its snake_case (-1: none). */
   private readonly byKey = new Map<string, number>();
@@ -272,15 +325,53 @@ class FieldMapper {
   private readonly json: boolean[];
   private readonly ignored = new Set<string>();
   private readonly reject: boolean;
+  readonly readAt: FramingSink<SourceRecord>['readAt'];
 
   constructor(
     private readonly contract: DatasetContract,
     private readonly fileName: string,
+    private readonly exact: boolean,
   ) {
     this.width = contract.columns.length;
     this.reject = contract.file.extraColumns === 'reject';
     this.json = contract.columns.map((c) => c.type.kind === 'string' && c.type.json === true);
     this.paths = contract.columns.map((column, index) => this.pathOf(column, index));
+    if (!exact) {
+      const flat = new FlatRecordReader(this.width, (key) => this.targetOf(key), jsonText, (key) => this.ignored.add(key));
+      // Records that are not flat (nested values) cost a flat read that gives up: after a run of them, only one
+      // record in 256 is tried flat, until one is read.
+      let misses = 0;
+      let skipped = 0;
+      this.readAt = (text, start, stop, line, out) => {
+        if (misses >= FLAT_MISSES && (++skipped & 255) !== 0) return -1;
+        const fields = flat.read(text, start, stop);
+        if (fields === undefined) {
+          misses++;
+          return -1;
+        }
+        misses = 0;
+        out.push({ line, fields, text: text.slice(start, flat.end) });
+        return flat.end;
+      };
+    }
+  }
+
+  /** What a top-level key's value becomes in a flat record, as `framed` below would read it. */
+  private targetOf(key: string): KeyTarget {
+    const fields: number[] = [];
+    const snake = this.snakeIndex.get(toSnakeCase(key));
+    if (snake !== undefined) fields.push(snake);
+    // A path column takes the key as written; a longer path finds no object under a flat record's key: the field is ''.
+    this.paths.forEach((path, index) => {
+      if (path?.key === key) fields.push(index);
+    });
+    const ignored = snake === undefined && !this.sourceKeys.has(key);
+    return {
+      fields,
+      json: fields.map((index) => this.json[index]!),
+      ignored,
+      exactOnly: (ignored && this.reject) || key === '__proto__' || isArrayIndex(key),
+    };
   }
 
   private pathOf(column: ColumnContract, index: number): ColumnPath | undefined {
@@ -294,20 +385,20 @@ class FieldMapper {
     return { key: column.source, steps, json: this.json[index]! };
   }
 
-  record(framed: FramedRecord): SourceRecord {
+  framed(line: number, text: string, broken: string | undefined): SourceRecord {
     const fields = new Array<string>(this.width).fill('');
-    if (framed.broken !== undefined) return { line: framed.line, fields, text: framed.text, malformed: framed.broken };
-    let value: unknown = parseJsonObjectFast(framed.text, parseNumber);
+    if (broken !== undefined) return { line, fields, text, malformed: broken };
+    let value: unknown = this.exact ? undefined : parseJsonObjectFast(text, parseNumber);
     if (value === undefined) {
       try {
-        value = parseJsonExact(framed.text);
+        value = parseJsonExact(text);
       } catch (error) {
         const reason = error instanceof RangeError ? `nested too deeply` : `malformed JSON: ${(error as Error).message}`;
-        return { line: framed.line, fields, text: framed.text, malformed: reason };
+        return { line, fields, text, malformed: reason };
       }
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { line: framed.line, fields, text: framed.text, malformed: `${describe(value)}, not a JSON object` };
+      return { line, fields, text, malformed: `${describe(value)}, not a JSON object` };
     }
     const object = value as Record<string, unknown>;
     for (const key of Object.keys(object)) {
@@ -321,7 +412,7 @@ class FieldMapper {
       } else if (!this.sourceKeys.has(key)) {
         if (this.reject) {
           throw new InputFileError(
-            `${this.fileName}: line ${framed.line}: field "${key}" is not declared by the contract of ${this.contract.name} (file.extra_columns: reject)`,
+            `${this.fileName}: line ${line}: field "${key}" is not declared by the contract of ${this.contract.name} (file.extra_columns: reject)`,
           );
         }
         this.ignored.add(key);
@@ -332,7 +423,7 @@ class FieldMapper {
       if (path === undefined) continue;
       fields[index] = this.text(path.key !== undefined && Object.hasOwn(object, path.key) ? object[path.key] : walk(object, path.steps), index);
     }
-    return { line: framed.line, fields, text: framed.text };
+    return { line, fields, text };
   }
 
   private text(value: unknown, index: number): string {
@@ -340,11 +431,9 @@ class FieldMapper {
     return this.json[index] ? jsonText(value) : fieldText(value);
   }
 
-  warnings(): string[] {
-    if (this.ignored.size === 0) return [];
-    const names = [...this.ignored].slice(0, 20);
-    const more = this.ignored.size > names.length ? ` and ${this.ignored.size - names.length} more` : '';
-    return [`ignored field${this.ignored.size > 1 ? 's' : ''} not in the contract: ${names.join(', ')}${more}`];
+  /** Top-level keys no column reads, in the order they were first met. */
+  ignoredFields(): string[] {
+    return [...this.ignored];
   }
 }
 
@@ -360,7 +449,8 @@ export function fieldText(value: unknown): string {
 function walk(value: unknown, steps: Step[]): unknown {
   let at = value;
   for (const step of steps) {
-    if (at === null || typeof at !== 'object') return undefined;
+    // A number (NumberText) has no fields: `x.text` under a number is no value, not the number's text.
+    if (at === null || typeof at !== 'object' || at instanceof NumberText) return undefined;
     if (typeof step === 'number') {
       if (!Array.isArray(at)) return undefined;
       at = at[step];
@@ -370,6 +460,11 @@ function walk(value: unknown, steps: Step[]): unknown {
     }
   }
   return at;
+}
+
+/** A key V8 may list before the others in an object (an array index such as `17`; any digits, to be safe). */
+function isArrayIndex(key: string): boolean {
+  return /^\d+$/.test(key);
 }
 
 function describe(value: unknown): string {

@@ -45,8 +45,11 @@ export interface RecordReader {
   readonly fields: HeaderMap;
   /** The records in file order, in batches (a batch is never empty). */
   readonly batches: AsyncIterator<SourceRecord[]>;
-  /** Warnings learnt while reading (fields no column reads): complete once `batches` is done. */
-  lateWarnings(): string[];
+  /**
+   * Fields of the records that no column reads (JSON lines), in the order first met: complete once `batches` is done.
+   * A name, not a warning text, so the ranges of one file can be joined into the serial run's one warning.
+   */
+  ignoredFields(): string[];
   readonly quarantine: QuarantineFormat;
 }
 
@@ -58,7 +61,7 @@ export interface RecordReaderOptions {
   batchSize?: number;
   /**
    * The bytes are one range of the file (run/range-plan.ts): where they start, and, for a range after the first, the
-   * file's header fields (the range starts on data). Only CSV is read in ranges.
+   * file's header fields (the range starts on data; JSON lines have none and read no header).
    */
   range?: { line: number; byte: number; header?: string[] };
 }
@@ -70,3 +73,11 @@ export interface RecordReaderOptions {
 export type OpenRecordReader = (bytes: AsyncIterable<Uint8Array>, options: RecordReaderOptions) => Promise<RecordReader>;
 
 export type { SourceFormat };
+
+/** The warning a run gives for fields no column reads (`RecordReader.ignoredFields`), if any. */
+export function ignoredFieldsWarnings(ignored: string[]): string[] {
+  if (ignored.length === 0) return [];
+  const names = ignored.slice(0, 20);
+  const more = ignored.length > names.length ? ` and ${ignored.length - names.length} more` : '';
+  return [`ignored field${ignored.length > 1 ? 's' : ''} not in the contract: ${names.join(', ')}${more}`];
+}

@@ -80,15 +80,19 @@ export async function registerPartitions(
   addedColumns: Array<{ name: string; type: ColumnType }> = [],
 ) {
   const { processed } = deps.lake;
-  await deps.catalog.ensureTable(contract, processed.locationOf(tablePrefix(contract.name)));
-  if (addedColumns.length > 0) await deps.catalog.addColumns(contract, addedColumns);
-  const schema = JSON.stringify(tableSchemaOf(contract), null, 2);
-  await processed.write(schemaKey(contract.name), schema, 'application/json');
-  const partitions = manifest.partitions.map((path) => ({
-    values: parsePartitionPath(contract, path),
-    location: processed.locationOf(`${tablePrefix(contract.name)}${path}`),
-  }));
-  if (partitions.length > 0) await deps.catalog.addPartitions(contract, partitions);
+  const { catalog } = deps;
+  const register = async () => {
+    await catalog.ensureTable(contract, processed.locationOf(tablePrefix(contract.name)));
+    if (addedColumns.length > 0) await catalog.addColumns(contract, addedColumns);
+    const schema = JSON.stringify(tableSchemaOf(contract), null, 2);
+    await processed.write(schemaKey(contract.name), schema, 'application/json');
+    const partitions = manifest.partitions.map((path) => ({
+      values: parsePartitionPath(contract, path),
+      location: processed.locationOf(`${tablePrefix(contract.name)}${path}`),
+    }));
+    if (partitions.length > 0) await catalog.addPartitions(contract, partitions);
+  };
+  await (catalog.together ? catalog.together(register) : register());
 }
 
 function readRegisteredSchema(lake: Lake, table: string): Promise<TableSchema | undefined> {

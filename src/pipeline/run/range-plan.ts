@@ -1,16 +1,19 @@
 import type { DatasetContract } from '../contract/contract.js';
 import { InputFileError } from '../contract/errors.js';
 import type { Lake } from '../contract/ports.js';
-import { findCsvCuts } from '../read/csv-split.js';
+import { findCsvCuts, type RangeCut } from '../read/csv-split.js';
 import { readCsvRecords } from '../read/csv.js';
 import { isGzip } from '../read/decompress.js';
 import { resolveHeader } from '../read/header.js';
+import { findJsonLinesCuts } from '../read/jsonl-split.js';
 import type { RangeTask } from './range-task.js';
 
 /**
  * How one source object is cut into byte ranges for parallel conversion, or `undefined` when it is read whole: a
- * gzip stream (it cannot be entered in the middle), a format other than CSV, a file too small to be worth it, a store without ranged reads, a
- * header the contract refuses or a file the scanner would refuse (the serial run then reports it exactly as always).
+ * gzip stream (it cannot be entered in the middle), a file too small to be worth it, a store without ranged reads, a
+ * CSV header the contract refuses, a CSV file the scanner would refuse (the serial run then reports it exactly as always)
+ * or a JSON-lines file without line feeds. CSV is cut outside quotes (csv-split.ts), JSON lines after any line feed
+ * (jsonl-split.ts); a JSON-lines task's `header` is empty (it has none: its ranges read fields by name).
  */
 
 export interface RangePlanOptions {
@@ -29,18 +32,17 @@ export async function planRanges(
   options: RangePlanOptions,
 ): Promise<RangeTask[] | undefined> {
   const { raw } = lake;
-  if (!raw.readRange || options.parts < 2 || contract.format !== 'csv') return undefined;
+  if (!raw.readRange || options.parts < 2) return undefined;
   const size = (await raw.list(sourceKey)).find((o) => o.key === sourceKey)?.size;
   const minRangeBytes = Math.max(1, options.minRangeBytes ?? DEFAULT_MIN_RANGE_BYTES);
   const parts = Math.min(options.parts, Math.floor((size ?? 0) / minRangeBytes));
   if (size === undefined || parts < 2) return undefined;
   if (isGzip(await readAll(await raw.readRange(sourceKey, 0, 2)))) return undefined;
 
-  const header = await readHeader(sourceKey, contract, lake);
-  if (!header) return undefined;
-  const split = await findCsvCuts(await raw.read(sourceKey), { ...contract.csv, size, parts });
-  if (split.malformed || split.cuts.length === 0 || split.size !== size) return undefined;
-  const starts = [{ byte: 0, line: 1 }, ...split.cuts];
+  const plan = contract.format === 'csv' ? await planCsv(sourceKey, contract, lake, size, parts) : await planJsonLines(sourceKey, lake, size, parts);
+  if (!plan) return undefined;
+  const { header, cuts } = plan;
+  const starts = [{ byte: 0, line: 1 }, ...cuts];
   return starts.map((cut, index) => ({
     index,
     start: cut.byte,
@@ -48,6 +50,25 @@ export async function planRanges(
     line: cut.line,
     header,
   }));
+}
+
+interface Plan {
+  header: string[];
+  cuts: RangeCut[];
+}
+
+async function planCsv(sourceKey: string, contract: DatasetContract, lake: Lake, size: number, parts: number): Promise<Plan | undefined> {
+  const header = await readHeader(sourceKey, contract, lake);
+  if (!header) return undefined;
+  const split = await findCsvCuts(await lake.raw.read(sourceKey), { ...contract.csv, size, parts });
+  if (split.malformed || split.cuts.length === 0 || split.size !== size) return undefined;
+  return { header, cuts: split.cuts };
+}
+
+async function planJsonLines(sourceKey: string, lake: Lake, size: number, parts: number): Promise<Plan | undefined> {
+  const split = await findJsonLinesCuts(await lake.raw.read(sourceKey), { size, parts });
+  if (split.cuts.length === 0 || split.size !== size) return undefined;
+  return { header: [], cuts: split.cuts };
 }
 
 /** The file's header fields, if the contract takes them. */

@@ -2,9 +2,10 @@ import type { DatasetContract } from '../contract/contract.js';
 import type { Lake } from '../contract/ports.js';
 import type { RunManifest } from '../contract/run-manifest.js';
 import { settleRangeKeys } from '../checks/range-keys.js';
-import { quarantineKey, rangeQuarantineKey } from '../write/layout.js';
-import { quarantineHeaderRow } from '../write/quarantine.js';
+import { rangeQuarantineKey } from '../write/layout.js';
+import { openJoinedQuarantine, quarantineExtension } from '../write/quarantine.js';
 import { resolveHeader } from '../read/header.js';
+import { ignoredFieldsWarnings, type QuarantineFormat } from '../read/record-reader.js';
 import { ManifestBuilder } from './manifest.js';
 import { fileRuleViolation, rejectFile, replaceSourceManifest } from './run.js';
 import { isRangeFailure, type RangeOutcome, type RangeResult, type RangeRunner, type RangeTask } from './range-task.js';
@@ -14,7 +15,8 @@ import { isRangeFailure, type RangeOutcome, type RangeResult, type RangeRunner, 
  * of them what the serial run would have made of the whole file. Keys are settled across ranges in file order (the
  * first occurrence wins); a range holding a row whose key an earlier range had is converted once more knowing those
  * lines, so the row is quarantined as `unique` with the earlier line; then the file rules are judged on the totals,
- * the quarantine parts are joined in file order, and the source's manifest is written. If anything fails, every file
+ * the quarantine parts are joined in file order, the ranges' ignored fields are worded as one warning, and the
+ * source's manifest is written. If anything fails, every file
  * the ranges completed is removed again: nothing is left half-visible.
  */
 
@@ -35,6 +37,7 @@ export async function settleRanges(
   started = Date.now(),
 ): Promise<RunManifest> {
   let results = await resultsOf(lake, outcomes);
+  const quarantine: QuarantineFormat = results[0]?.quarantine ?? { kind: 'csv' };
   try {
     const repeated = settleRangeKeys(results.map((r) => r.keys));
     const again = tasks.filter((t) => repeated[t.index]!.size > 0).map((t) => ({ ...t, repeated: [...repeated[t.index]!] }));
@@ -48,12 +51,13 @@ export async function settleRanges(
         results[result.index] = result;
       }
     }
-    return await finish(sourceKey, contract, lake, results, resolveHeader(tasks[0]!.header, contract, sourceKey).header, started);
+    const header = () => resolveHeader(tasks[0]!.header, contract, sourceKey).header;
+    return await finish(sourceKey, contract, lake, results, quarantine, header, started);
   } catch (error) {
     await removeAll(lake, results);
     throw error;
   } finally {
-    await lake.quarantine.delete(results.map((r) => rangeQuarantineKey(contract.name, sourceKey, r.index)));
+    await lake.quarantine.delete(results.map((r) => rangeQuarantineKey(contract.name, sourceKey, r.index, quarantineExtension(quarantine))));
   }
 }
 
@@ -81,7 +85,8 @@ async function finish(
   contract: DatasetContract,
   lake: Lake,
   results: RangeResult[],
-  header: string[],
+  quarantine: QuarantineFormat,
+  header: () => string[],
   started: number,
 ): Promise<RunManifest> {
   const manifest = new ManifestBuilder(contract.name, sourceKey, started);
@@ -93,12 +98,14 @@ async function finish(
     manifest.outputs.push(...part.outputs);
   }
   manifest.warnings.push(...results[0]!.manifest.warnings);
+  // First met first, as one reader of the whole file would have met them.
+  manifest.warnings.push(...ignoredFieldsWarnings([...new Set(results.flatMap((r) => r.ignoredFields ?? []))]));
   const reason = fileRuleViolation(contract, manifest);
   if (reason) {
     await removeAll(lake, results);
     return rejectFile(sourceKey, contract, lake, manifest, `${sourceKey}: ${reason}`);
   }
-  const quarantineFile = await joinQuarantine(sourceKey, contract, lake, results, header);
+  const quarantineFile = await joinQuarantine(sourceKey, contract, lake, results, quarantine, header);
   const result = manifest.finish({ quarantineFile });
   await replaceSourceManifest(lake, contract, result);
   return result;
@@ -110,14 +117,13 @@ async function joinQuarantine(
   contract: DatasetContract,
   lake: Lake,
   results: RangeResult[],
-  header: string[],
+  quarantine: QuarantineFormat,
+  header: () => string[],
 ): Promise<string | undefined> {
   const parts = results.flatMap((r) => (r.manifest.quarantineFile ? [r.manifest.quarantineFile] : []));
   if (parts.length === 0) return undefined;
-  const key = quarantineKey(contract.name, sourceKey);
-  const sink = await lake.quarantine.openSink(key, 'text/csv');
+  const { key, sink } = await openJoinedQuarantine(quarantine, lake.quarantine, contract.name, sourceKey, header);
   try {
-    await sink.write(Buffer.from(await quarantineHeaderRow(header)));
     for (const part of parts) for await (const chunk of await lake.quarantine.read(part)) await sink.write(chunk);
     await sink.close();
   } catch (error) {

@@ -64,6 +64,8 @@ export async function withRetries<T>(operation: () => Promise<T>, policy: RetryP
 export function retryingObjectStore(store: ObjectStore, policy: RetryPolicy): ObjectStore {
   return {
     read: (key) => withRetries(() => store.read(key), policy),
+    // Without ranged reads a store is never cut into byte ranges (range-plan.ts): kept when the store has them.
+    ...(store.readRange && { readRange: (key: string, start: number, end: number) => withRetries(() => store.readRange!(key, start, end), policy) }),
     write: (key, body, contentType) => withRetries(() => store.write(key, body, contentType), policy),
     openSink: (key, contentType) => withRetries(() => store.openSink(key, contentType), policy),
     list: (prefix) => withRetries(() => store.list(prefix), policy),

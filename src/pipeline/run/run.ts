@@ -1,7 +1,7 @@
 import { INGEST_TIME, type DatasetContract } from '../contract/contract.js';
 import { DuplicateKeyCheck, type RangeKeys } from '../checks/rules.js';
 import { openRecordReader } from '../read/open-reader.js';
-import type { SourceRecord } from '../read/record-reader.js';
+import { ignoredFieldsWarnings, type QuarantineFormat, type SourceRecord } from '../read/record-reader.js';
 import { decompressed } from '../read/decompress.js';
 import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
 import { parquetKey, rangeParquetKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
@@ -50,15 +50,23 @@ export async function processObject(
 }
 
 /**
- * One byte range of a plain (not gzip) CSV object, converted like a whole file except for what only the whole file
+ * One byte range of a plain (not gzip) CSV or JSON-lines object, converted like a whole file except for what only the whole file
  * can settle (range-settle.ts): keys against earlier ranges, file rules, the final quarantine file and the manifest.
  * Its Parquet files are named for the range; its quarantined rows go to a part file the settle step joins.
  */
 export async function convertRange(sourceKey: string, contract: DatasetContract, lake: Lake, task: RangeTask, options: ProcessOptions = {}): Promise<RangeResult> {
   const manifest = new ManifestBuilder(contract.name, sourceKey);
-  const out: { keys?: RangeKeys } = {};
+  const out: RangeOut = {};
   const result = await convert(sourceKey, contract, lake, options, manifest, { task, out });
-  return { index: task.index, manifest: result, keys: out.keys! };
+  const ignoredFields = out.ignoredFields!;
+  return { index: task.index, manifest: result, keys: out.keys!, quarantine: out.quarantine!, ...(ignoredFields.length > 0 && { ignoredFields }) };
+}
+
+/** What a range learns beyond its manifest, for the settle step. */
+interface RangeOut {
+  keys?: RangeKeys;
+  ignoredFields?: string[];
+  quarantine?: QuarantineFormat;
 }
 
 async function convert(
@@ -67,7 +75,7 @@ async function convert(
   lake: Lake,
   options: ProcessOptions,
   manifest: ManifestBuilder,
-  range?: { task: RangeTask; out: { keys?: RangeKeys } },
+  range?: { task: RangeTask; out: RangeOut },
 ): Promise<RunManifest> {
   const task = range?.task;
   const source = task
@@ -91,7 +99,10 @@ async function convert(
   const typer = new RowTyper(contract, headerMap);
   const rowColumns = [...contract.columns, ...contract.derived].map((c) => c.name);
   const duplicates = new DuplicateKeyCheck(contract.primaryKey.map((k) => rowColumns.indexOf(k)));
-  if (range) range.out.keys = duplicates.recordNewKeys();
+  if (range) {
+    range.out.keys = duplicates.recordNewKeys();
+    range.out.quarantine = reader.quarantine;
+  }
   const repeated = new Map(task?.repeated ?? []);
   const byIngestTime = contract.partition.byIngestDate && contract.partition.column === INGEST_TIME;
   const ingestValue = byIngestTime ? manifest.started : Math.floor(manifest.started / 86_400_000);
@@ -180,7 +191,9 @@ async function convert(
         if (pending) await pending;
       }
     }
-    manifest.warnings.push(...reader.lateWarnings());
+    // A range's ignored fields are worded once for the whole file, when the ranges are settled.
+    if (range) range.out.ignoredFields = reader.ignoredFields();
+    else manifest.warnings.push(...ignoredFieldsWarnings(reader.ignoredFields()));
     const reason = task ? undefined : fileRuleViolation(contract, manifest);
     if (reason) throw new InputFileError(`${sourceKey}: ${reason}`);
     manifest.outputs.push(...(await writer.finish()));

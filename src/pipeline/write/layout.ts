@@ -33,8 +33,8 @@ export function rangeParquetKey(table: string, partitionPath: string, sourceKey:
 }
 
 /** A byte range's quarantined rows, joined in file order into `quarantineKey` when the ranges are settled. */
-export function rangeQuarantineKey(table: string, sourceKey: string, range: number): string {
-  return `${table}/_ranges/${sourceStem(sourceKey)}/r${String(range).padStart(4, '0')}.csv`;
+export function rangeQuarantineKey(table: string, sourceKey: string, range: number, extension = 'csv'): string {
+  return `${table}/_ranges/${sourceStem(sourceKey)}/r${String(range).padStart(4, '0')}.${extension}`;
 }
 
 /** What a byte range converted by a state machine step produced (its counts, files and keys), until it is settled. */

@@ -45,11 +45,39 @@ export function quarantineWriterFor(
 ): RowQuarantine {
   switch (format.kind) {
     case 'csv':
-      if (range !== undefined) return new QuarantineWriter(store, rangeQuarantineKey(table, sourceKey, range), header, false);
+      if (range !== undefined) return new QuarantineWriter(store, rangeQuarantineKey(table, sourceKey, range, 'csv'), header, false);
       return new QuarantineWriter(store, quarantineKey(table, sourceKey), header);
     case 'jsonl':
-      return new JsonLinesQuarantineWriter(store, quarantineKey(table, sourceKey, 'jsonl'));
+      return new JsonLinesQuarantineWriter(store, range === undefined ? quarantineKey(table, sourceKey, 'jsonl') : rangeQuarantineKey(table, sourceKey, range, 'jsonl'));
   }
+}
+
+/** The extension of a format's quarantine files, the whole file's and a range's part alike. */
+export function quarantineExtension(format: QuarantineFormat): string {
+  return format.kind;
+}
+
+/**
+ * The one quarantine file of a source converted in ranges, opened for the parts to be appended in file order: a CSV
+ * file starts with its header row (the parts have none), a JSON-lines file has none to write.
+ */
+export async function openJoinedQuarantine(
+  format: QuarantineFormat,
+  store: ObjectStore,
+  table: string,
+  sourceKey: string,
+  header: () => string[],
+): Promise<{ key: string; sink: ObjectSink }> {
+  const key = quarantineKey(table, sourceKey, quarantineExtension(format));
+  if (format.kind === 'jsonl') return { key, sink: await store.openSink(key, 'application/x-ndjson') };
+  const sink = await store.openSink(key, 'text/csv');
+  try {
+    await sink.write(Buffer.from(await quarantineHeaderRow(header())));
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return { key, sink };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parquetReadObjects } from 'hyparquet';
-import { RangeWorkerPool } from '../../../src/adapters/local/range-workers.js';
+import { localRangeWorkers } from '../../../src/adapters/local/range-workers.js';
 import { processObject } from '../../../src/pipeline/run/run.js';
 import { processObjectInRanges } from '../../../src/pipeline/run/ranged-run.js';
 import { expectNothingLost, landRaw, readText, salesContract, tempLake } from '../../support/local.js';
@@ -29,7 +29,7 @@ describe('range worker threads', () => {
     const text = lines.join('\r\n') + '\r\n';
     const serial = await tempLake();
     const threaded = await tempLake();
-    const pool = new RangeWorkerPool(threaded.root, 2);
+    const pool = localRangeWorkers(threaded.root, 2);
     try {
       await landRaw(serial, 'sales/orders/a.csv', text);
       await landRaw(threaded, 'sales/orders/a.csv', text);

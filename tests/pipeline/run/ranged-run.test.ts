@@ -49,16 +49,16 @@ async function snapshot(local: Lake, manifest: RunManifest) {
   return { manifest: rest, rows, rowsPerPartition, quarantine, keys: [...new Set(zones.flat())].sort(), savedRows: saved.rowsWritten };
 }
 
-async function runBoth(text: string, contract: DatasetContract, parts: number, minRangeBytes: number) {
+async function runBoth(text: string, contract: DatasetContract, parts: number, minRangeBytes: number, key = 'orders/a.csv') {
   const serial = await tempLake();
   const ranged = await tempLake();
   try {
-    await landRaw(serial, 'orders/a.csv', text);
-    await landRaw(ranged, 'orders/a.csv', text);
-    const one = await processObject('orders/a.csv', contract, serial.lake);
-    const many = await processObjectInRanges('orders/a.csv', contract, ranged.lake, { parts, minRangeBytes, run: rangesInProcess(ranged.lake, {}, 2) });
+    await landRaw(serial, key, text);
+    await landRaw(ranged, key, text);
+    const one = await processObject(key, contract, serial.lake);
+    const many = await processObjectInRanges(key, contract, ranged.lake, { parts, minRangeBytes, run: rangesInProcess(ranged.lake, {}, 2) });
     expectNothingLost(many);
-    const tasks = await planRanges('orders/a.csv', contract, ranged.lake, { parts, minRangeBytes });
+    const tasks = await planRanges(key, contract, ranged.lake, { parts, minRangeBytes });
     // Converted in ranges, not read whole after a range found fault: its files are named for their ranges.
     const inRanges = many.outputs.some((o) => /-r\d{4}\.parquet$/.test(o.key));
     return { serial: await snapshot(serial, one), ranged: await snapshot(ranged, many), ranges: inRanges ? tasks!.length : 1, planned: tasks?.length ?? 1 };
@@ -140,5 +140,115 @@ describe('a file converted in byte ranges', () => {
     expect(planned).toBe(4);
     expect(ranged.manifest.outcome).toBe('rejected');
     expect(ranged).toEqual(serial);
+  });
+});
+
+const jsonlContractYaml = (maxErrorRatio: number, key: string) => contractYaml(maxErrorRatio, key).replace('source: { prefix: orders/ }', 'source: { prefix: orders/, format: jsonl }');
+
+/** A record: mostly objects (some with fields no column reads, some with bad values), now and then one that is not. */
+const jsonRecord = rare(
+  fc
+    .record(
+      {
+        id: fc.integer({ min: 1, max: 40 }),
+        customer: rare(fc.stringMatching(/^[a-zü "\\]{1,5}$/), fc.constant('')),
+        qty: rare(fc.integer({ min: 0, max: 9 }), fc.constantFrom('many', -1)),
+        day: rare(fc.constantFrom('2024-01-01', '2024-01-02', '2024-01-03'), fc.constant('2024-13-01')),
+        note: fc.oneof(fc.string({ maxLength: 4 }), fc.constant('a\nb\r\nc'), fc.constant(null)),
+        // Enough names that ranges see different ones and the warning's first 20 and `and N more` are tested.
+        extra: fc.constantFrom(...Array.from({ length: 30 }, (_, i) => `x${i}`)),
+      },
+      { requiredKeys: ['id', 'day'] },
+    )
+    .map(({ extra, ...fields }) => JSON.stringify(extra === undefined ? fields : { ...fields, [extra]: 1 })),
+  fc.constantFrom('{"id":1,', '"bare"', '[1,2]', '{"id":2,"day":"2024-01-01"}{"id":3,"day":"2024-01-02"}', 'not json', '{"id":"x\\"}', '{"id":1,"day":"2024-01-01"} x'),
+);
+const jsonlFile = fc
+  .tuple(
+    fc.array(fc.tuple(jsonRecord, fc.constantFrom('\n', '\r\n', '\n\n', '\n \r\n')), { minLength: 3, maxLength: 60 }),
+    fc.boolean(),
+    fc.boolean(),
+  )
+  .map(([records, bom, lastEnd]) => (bom ? '\ufeff' : '') + records.map(([r, end], i) => r + (i < records.length - 1 || lastEnd ? end : '')).join(''));
+
+describe('a JSON-lines file converted in byte ranges', () => {
+  it('leaves the same lake as the serial run: rows, quarantine, manifest and warnings (fast-check, bad records and CRLF near cuts)', async () => {
+    let cut = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        jsonlFile,
+        fc.integer({ min: 2, max: 8 }),
+        fc.integer({ min: 10, max: 150 }),
+        fc.constantFrom(1, 0.5),
+        fc.constantFrom('id', 'id, customer'),
+        async (file, parts, minRangeBytes, ratio, key) => {
+          const { serial, ranged, ranges } = await runBoth(file, contractFrom(jsonlContractYaml(ratio, key)), parts, minRangeBytes, 'orders/a.jsonl');
+          if (ranges > 1) cut++;
+          expect(ranged).toEqual(serial);
+        },
+      ),
+      { numRuns: 120 },
+    );
+    expect(cut).toBeGreaterThan(60);
+  });
+
+  it('keeps the first occurrence in file order across ranges, joins the quarantine with no header, words one warning', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: i % 7, customer: `c${i}`, qty: 1, day: `2024-01-0${1 + (i % 3)}`, [`extra${i % 25}`]: i }));
+    const { serial, ranged, ranges } = await runBoth(lines.join('\r\n') + '\r\n', contractFrom(jsonlContractYaml(1, 'id')), 4, 100, 'orders/a.jsonl');
+    expect(ranges).toBe(4);
+    expect(ranged.manifest.quarantinedByRule).toEqual({ unique: 33 });
+    expect(ranged.manifest.quarantineFile).toMatch(/\.jsonl$/);
+    expect(ranged.quarantine!.split('\n')[0]).toContain('"_source_line":8,"_record":{"id":0,');
+    expect(ranged.quarantine).toContain('duplicate id 0 (first seen on line 1)');
+    expect(ranged.manifest.warnings).toEqual([`ignored fields not in the contract: ${Array.from({ length: 20 }, (_, i) => `extra${i}`).join(', ')} and 5 more`]);
+    expect(ranged.keys.filter((k) => k.includes('_ranges'))).toEqual([]);
+    expect(ranged).toEqual(serial);
+  });
+
+  it('reads a gzip file and a file without line feeds whole; cuts a plain one', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const contract = contractFrom(jsonlContractYaml(1, 'id'));
+    const records = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i, customer: 'c', qty: 1, day: '2024-01-01' }));
+    const local = await tempLake();
+    try {
+      await landRaw(local, 'orders/a.jsonl.gz', gzipSync(records.join('\n')));
+      await landRaw(local, 'orders/b.jsonl', records.join(''));
+      await landRaw(local, 'orders/c.jsonl', records.join('\n'));
+      expect(await planRanges('orders/a.jsonl.gz', contract, local.lake, { parts: 4, minRangeBytes: 10 })).toBeUndefined();
+      expect(await planRanges('orders/b.jsonl', contract, local.lake, { parts: 4, minRangeBytes: 10 })).toBeUndefined();
+      const tasks = await planRanges('orders/c.jsonl', contract, local.lake, { parts: 4, minRangeBytes: 10 });
+      const text = records.join('\n');
+      expect(tasks?.length).toBe(4);
+      // Each range starts just after a line feed, on the line the whole file numbers it, and has no header.
+      for (const task of tasks!) {
+        expect(task.header).toEqual([]);
+        expect(task.start === 0 || text[task.start - 1] === '\n').toBe(true);
+        expect(task.line).toBe(text.slice(0, task.start).split('\n').length);
+      }
+      expect(tasks!.map((t) => t.end)).toEqual([...tasks!.slice(1).map((t) => t.start), text.length]);
+    } finally {
+      await local.cleanup();
+    }
+  });
+
+  it('rejects a file a range finds fault with exactly as the serial run does (not UTF-8 in a later range)', async () => {
+    const body = Array.from({ length: 2_000 }, (_, i) => JSON.stringify({ id: i, customer: 'c', qty: 1, day: '2024-01-01' })).join('\n') + '\n';
+    const bad = Buffer.concat([Buffer.from(body), Buffer.from('{"id":1,"customer":"'), Buffer.from([0xff]), Buffer.from('"}\n')]);
+    const contract = contractFrom(jsonlContractYaml(1, 'id'));
+    const { serial, ranged, planned } = await runBoth(bad as unknown as string, contract, 4, 1_000, 'orders/a.jsonl');
+    expect(planned).toBe(4);
+    expect(ranged.manifest.outcome).toBe('rejected');
+    expect(ranged.manifest.rejectReason).toMatch(/line 2001, byte \d+/);
+    expect(ranged).toEqual(serial);
+    // The fan-out rejects with the range's own reason (the file is too big to read whole): it reads as the serial one.
+    const local = await tempLake();
+    try {
+      await landRaw(local, 'orders/a.jsonl', bad);
+      const setup = { parts: 4, minRangeBytes: 1_000, run: rangesInProcess(local.lake), onInputError: 'reject' as const };
+      const rejected = await processObjectInRanges('orders/a.jsonl', contract, local.lake, setup);
+      expect(rejected.rejectReason).toBe(serial.manifest.rejectReason);
+    } finally {
+      await local.cleanup();
+    }
   });
 });

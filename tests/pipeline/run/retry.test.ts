@@ -1,4 +1,5 @@
 import { processObject } from '../../../src/pipeline/run/run.js';
+import { planRanges } from '../../../src/pipeline/run/range-plan.js';
 import { isTransientError, retryingCatalog, retryingLake, withRetries, type RetryPolicy } from '../../../src/pipeline/run/retry.js';
 import type { Catalog, Lake, ObjectStore } from '../../../src/pipeline/contract/ports.js';
 import { landRaw, salesContract, tempLake } from '../../support/local.js';
@@ -83,6 +84,29 @@ describe('retries of transient AWS faults', () => {
       };
       await retryingCatalog(flaky, instant).ensureTable(contract, local.lake.processed.locationOf('tables/sales_orders/'));
       expect(attempts).toBe(3);
+    } finally {
+      await local.cleanup();
+    }
+  });
+
+  it('keeps ranged reads, retried, so a retrying lake can still be cut into byte ranges', async () => {
+    const local = await tempLake();
+    try {
+      const contract = await salesContract();
+      const rows = Array.from({ length: 200 }, (_, i) => `${i},C${i},Lamp,1,1.00,2024-03-01,`);
+      await landRaw(local, 'sales/orders/c.csv', `order_id,customer_id,product,quantity,price,order_date,notes\n${rows.join('\n')}\n`);
+      const raw = faulty(local.lake.raw, 'readRange', 1, slowDown);
+      const lake = retryingLake({ ...local.lake, raw }, instant);
+      const tasks = await planRanges('sales/orders/c.csv', contract, lake, { parts: 2, minRangeBytes: 1000 });
+      expect(tasks?.length).toBe(2);
+      expect(raw.calls).toBeGreaterThan(1);
+      const tail = await lake.raw.readRange!('sales/orders/c.csv', tasks![1]!.start, tasks![1]!.end);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of tail) chunks.push(chunk);
+      expect(Buffer.concat(chunks).toString()).toBe(`${rows.slice(tasks![1]!.line - 2).join('\n')}\n`);
+      // A store without ranged reads stays without them: the planner then reads the file whole.
+      const whole = Object.assign(Object.create(local.lake.raw) as ObjectStore, { readRange: undefined });
+      expect(retryingLake({ ...local.lake, raw: whole }, instant).raw.readRange).toBeUndefined();
     } finally {
       await local.cleanup();
     }
