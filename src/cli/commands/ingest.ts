@@ -100,7 +100,14 @@ async function ingestFile(
   let result: IngestResult;
   try {
     const lake = bar ? { ...context.local.lake, raw: readingWithProgress(raw, rawKey, bar) } : context.local.lake;
-    result = await ingestObject(rawKey, { ...context.local, lake, contracts: [contract], ...(context.ranges && { ranges: context.ranges }) });
+    result = await ingestObject(rawKey, {
+      ...context.local,
+      lake,
+      contracts: [contract],
+      ...(context.ranges && { ranges: context.ranges }),
+      // The CSV byte lane's switch, for comparing it with the string path (read/csv-bytes.ts).
+      ...(process.env.GLUELESS_BYTE_LANE === 'off' && { options: { byteLane: false } }),
+    });
   } catch (error) {
     // Kept for `glueless redrive`, as the Lambda's failure destination keeps the event on AWS.
     await FailedEventFolder.inLake(context.local.root).record(failureRecordFor(rawKey, LOCAL_RAW_BUCKET, error));

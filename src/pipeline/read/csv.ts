@@ -30,6 +30,8 @@ export interface CsvReadOptions {
   maxRecordChars?: number;
   /** Where the bytes start in the file, for a byte range read on its own (see csv-split.ts): its line and byte. */
   start?: { line: number; byte: number };
+  /** Records read before these bytes and not yet handed on (the byte lane's, when it hands the rest of a file over). */
+  before?: SourceRecord[];
 }
 
 /** The CSV file as a RecordReader: its first record is the header, matched to the contract's columns. */
@@ -74,7 +76,7 @@ export async function* readCsvRecords(
 ): AsyncGenerator<SourceRecord[]> {
   const batchSize = options.batchSize ?? 1024;
   const scanner = new CsvScanner(options);
-  let records: SourceRecord[] = [];
+  let records: SourceRecord[] = options.before ?? [];
   const pieces = utf8Pieces(bytes, options.fileName, { startByte: options.start?.byte, lineAt: (textBefore) => scanner.lineAt(textBefore) });
   for await (const piece of pieces) {
     scanner.push(piece.text, piece.last, records);

@@ -1,7 +1,7 @@
 import { InputFileError } from '../contract/errors.js';
 
 /** Text is handed to the readers in pieces this long, so the records cut from it stay short-lived (cheap GC). */
-const PIECE = 64 * 1024;
+export const PIECE = 64 * 1024;
 
 export interface TextPiece {
   text: string;

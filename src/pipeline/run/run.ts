@@ -15,6 +15,7 @@ import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 import { TableKeys } from '../checks/table-keys.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 import type { RangeResult, RangeTask } from './range-task.js';
+import { byteLaneReads, CsvByteBatch, openCsvByteReader, type CsvLaneReader } from '../read/csv-bytes.js';
 
 /**
  * One raw object in, Parquet partitions and a quarantine file out: the whole conversion, the same for the Lambda, the
@@ -26,6 +27,11 @@ import type { RangeResult, RangeTask } from './range-task.js';
 export interface ProcessOptions {
   /** Rows buffered across all partitions before the largest is written early (memory bound). */
   maxBufferedRows?: number;
+  /**
+   * CSV through the byte lane (read/csv-bytes.ts: fields parsed from the bytes, no string per field), on by default;
+   * off reads every record as strings. The lake is the same either way.
+   */
+  byteLane?: boolean;
 }
 
 export async function processObject(
@@ -79,12 +85,14 @@ async function convert(
         maxUncompressedBytes: contract.csv.maxUncompressedBytes,
         maxRatio: contract.csv.maxCompressionRatio,
       });
-  const reader = await openRecordReader(source, {
+  const readerOptions = {
     fileName: sourceKey,
     contract,
     // A range after the first starts on data: the header read before the file was cut comes with it.
     ...(task && { range: { line: task.line, byte: task.start, ...(task.index > 0 && { header: task.header }) } }),
-  });
+  };
+  const byteLane = options.byteLane !== false && contract.format === 'csv' && byteLaneReads(contract.csv.delimiter, contract.csv.quote);
+  const reader: CsvLaneReader = byteLane ? await openCsvByteReader(source, readerOptions) : await openRecordReader(source, readerOptions);
   const headerMap = reader.fields;
   if (!task || task.index === 0) manifest.warnings.push(...headerMap.warnings);
 
@@ -130,42 +138,56 @@ async function convert(
     contract.primaryKeyScope === 'table'
       ? new TableKeys(lake.processed, contract, parquetKey(contract.name, '', sourceKey).split('/').pop()!, contract.primaryKey.map((k) => rowColumns.indexOf(k)))
       : undefined;
-  const decide = (record: SourceRecord, rejection: RowRejection | null, path: string): Promise<void> | undefined => {
+  // A row comes as a record of strings, or as the index of a record in the current byte batch (made a record of
+  // strings only if it is quarantined).
+  let byteBatch: CsvByteBatch | undefined;
+  const recordOf = (row: SourceRecord | number): SourceRecord => (typeof row === 'number' ? byteBatch!.record(row) : row);
+  const decide = (row: SourceRecord | number, rejection: RowRejection | null, path: string): Promise<void> | undefined => {
     if (rejection) {
       manifest.countQuarantined(rejection.rule);
-      return quarantine.quarantineRow(record, rejection);
+      return quarantine.quarantineRow(recordOf(row), rejection);
     }
     manifest.rowsWritten++;
     return writer.add(values, path);
   };
-  const acrossTable = (record: SourceRecord, path: string): Promise<void> | undefined => {
+  const acrossTable = (row: SourceRecord | number, path: string): Promise<void> | undefined => {
     const holder = tableKeys!.holderOf(values, path);
-    return decide(record, holder === undefined ? null : tableDuplicateRejection(contract, values, rowColumns, holder), path);
+    return decide(row, holder === undefined ? null : tableDuplicateRejection(contract, values, rowColumns, holder), path);
   };
   // Returns a promise only when the row needed I/O: most rows are handled without an await.
-  const handle = (record: SourceRecord): Promise<void> | undefined => {
+  const handle = (row: SourceRecord | number, line: number, typed: RowRejection | null): Promise<void> | undefined => {
     manifest.rowsRead++;
-    let rejection: RowRejection | null =
-      record.malformed === undefined ? typer.type(record.fields, values) : malformedRejection(record);
+    let rejection = typed;
     if (!rejection && duplicates.enabled) {
       // A row whose key an earlier range holds (found when the ranges were settled) is kept under that earlier line.
-      const known = repeated.size > 0 ? repeated.get(record.line) : undefined;
-      const earlier = duplicates.firstLineOf(values, known ?? record.line) ?? known;
+      const known = repeated.size > 0 ? repeated.get(line) : undefined;
+      const earlier = duplicates.firstLineOf(values, known ?? line) ?? known;
       if (earlier !== undefined) rejection = duplicateRejection(contract, values, rowColumns, earlier);
     }
     const path = rejection ? '' : partitionPathOf(partitionIndex < 0 ? ingestValue : (values[partitionIndex] as number));
     if (!rejection && tableKeys) {
-      if (!tableKeys.isLoaded(path)) return tableKeys.load(path).then(() => acrossTable(record, path));
-      return acrossTable(record, path);
+      if (!tableKeys.isLoaded(path)) return tableKeys.load(path).then(() => acrossTable(row, path));
+      return acrossTable(row, path);
     }
-    return decide(record, rejection, path);
+    return decide(row, rejection, path);
   };
+  const handleRecord = (record: SourceRecord) =>
+    handle(record, record.line, record.malformed === undefined ? typer.type(record.fields, values) : malformedRejection(record));
 
   try {
     const { batches } = reader;
     for (let batch = await batches.next(); !batch.done; batch = await batches.next()) {
-      for (const record of batch.value) {
-        const pending = handle(record);
+      const rows = batch.value;
+      if (rows instanceof CsvByteBatch) {
+        byteBatch = rows;
+        for (let r = rows.first; r < rows.count; r++) {
+          const pending = handle(r, rows.lines[r]!, typer.typeBytes(rows, r, values));
+          if (pending) await pending;
+        }
+        continue;
+      }
+      for (const record of rows) {
+        const pending = handleRecord(record);
         if (pending) await pending;
       }
     }

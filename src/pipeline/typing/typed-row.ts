@@ -5,13 +5,18 @@ import { evaluate, ExpressionError, fromTyped, toTyped } from './expression.js';
 import type { HeaderMap } from '../read/header.js';
 import type { QuarantineRule } from '../contract/run-manifest.js';
 import type { ColumnType } from '../contract/column-type.js';
+import type { Expression } from '../contract/expression-tree.js';
+import type { CsvByteBatch } from '../read/csv-bytes.js';
+import { Utf8Field } from '../support/utf8-field.js';
+import { byteCastFor, DECLINED, type ByteCast } from './byte-casts.js';
 
 /**
  * Turns one source record into typed values (source columns, then derived columns, in contract order), or says why
  * it cannot: the first failing rule, the column, the offending value and a one-line message.
  */
 
-export type RowValue = TypedValue | null;
+/** A typed value; a string column read by the CSV byte lane may hold its bytes instead (see utf8-field.ts). */
+export type RowValue = TypedValue | Utf8Field | null;
 
 export interface RowRejection {
   rule: QuarantineRule;
@@ -29,6 +34,12 @@ interface ColumnReader {
   nullTokenLength: number;
   cast: Caster;
   check?: (value: TypedValue, text: string) => RowRejection | null;
+  /** How the byte lane reads the column: a byte cast, its bytes as they are, or (undefined) the text way. */
+  bytes?: ByteCast | Utf8Field;
+  /** The null tokens as UTF-8, for the byte lane (the empty one aside). */
+  nullTokenBytes: Uint8Array[];
+  /** Bit n set when a null token is n bytes long (n < 31; longer ones set bit 31): most fields skip the comparison. */
+  nullTokenLengths: number;
 }
 
 export class RowTyper {
@@ -44,16 +55,21 @@ export class RowTyper {
     headerMap: HeaderMap,
   ) {
     this.width = headerMap.header.length;
+    const referenced = valuesReadElsewhere(contract);
     this.readers = contract.columns.map((column, index) => {
       const cast = casterFor(column.type, column.parse);
       const nullTokens = new Set(['', ...contract.csv.nullTokens, ...column.parse.nullTokens]);
+      const check = ruleCheck(column, cast);
       return {
         column,
         sourceIndex: headerMap.sourceIndexes[index]!,
         nullTokens,
         nullTokenLength: Math.max(...[...nullTokens].map((t) => t.length)),
         cast,
-        check: ruleCheck(column, cast),
+        check,
+        bytes: check ? undefined : byteReading(column, referenced.has(column.name)),
+        nullTokenBytes: [...nullTokens].filter((t) => t !== '').map((t) => Buffer.from(t, 'utf8')),
+        nullTokenLengths: [...nullTokens].reduce((bits, t) => bits | lengthBit(Buffer.byteLength(t)), 0),
       };
     });
     this.types = [...contract.columns.map((c) => c.type), ...contract.derived.map((d) => d.type)];
@@ -77,32 +93,103 @@ export class RowTyper {
     }
     for (let i = 0; i < this.readers.length; i++) {
       const reader = this.readers[i]!;
-      const { column } = reader;
-      const text = reader.sourceIndex < 0 ? '' : fields[reader.sourceIndex]!;
-      if (isNullToken(text, reader.nullTokens, reader.nullTokenLength)) {
-        if (column.required) {
-          return { rule: 'not_null', column: column.name, value: text, message: `${column.name} is required but empty` };
-        }
+      const rejection = this.typeText(reader, reader.sourceIndex < 0 ? '' : fields[reader.sourceIndex]!, values, i);
+      if (rejection) return rejection;
+    }
+    return this.derive(values);
+  }
+
+  /**
+   * `type` for record `r` of a CSV byte batch: the same values and the same rejections. Numbers and dates in their
+   * plain forms are cast from the bytes and string values stay bytes; any other field is cast from its text as `type`
+   * casts it.
+   */
+  typeBytes(batch: CsvByteBatch, r: number, values: RowValue[]): RowRejection | null {
+    const first = batch.fieldsAt[r]!;
+    const count = batch.fieldsAt[r + 1]! - first;
+    if (count !== this.width) {
+      return { rule: 'column_count', column: '', value: String(count), message: `row has ${count} fields, header has ${this.width}` };
+    }
+    const { bytes, starts, ends } = batch;
+    for (let i = 0; i < this.readers.length; i++) {
+      const reader = this.readers[i]!;
+      const lane = reader.bytes;
+      if (lane === undefined || reader.sourceIndex < 0) {
+        const rejection = this.typeText(reader, reader.sourceIndex < 0 ? '' : batch.text(first + reader.sourceIndex), values, i);
+        if (rejection) return rejection;
+        continue;
+      }
+      const field = first + reader.sourceIndex;
+      const start = starts[field]!;
+      const end = ends[field]!;
+      if (start === end) {
+        if (reader.column.required) return this.typeText(reader, '', values, i);
         values[i] = null;
         continue;
       }
-      const value = reader.cast(text);
-      if (value === CAST_FAILED) {
-        return {
-          rule: 'cast',
-          column: column.name,
-          value: text,
-          message: `${column.name}: "${truncate(text)}" is not ${describeType(column.type, column.parse)}`,
-        };
+      // Text with whitespace (or any non-ASCII) at an end may trim to a null token or be trimmed: the text way.
+      const head = bytes[start]!;
+      const tail = bytes[end - 1]!;
+      if (
+        head <= 32 ||
+        head >= 0x80 ||
+        tail <= 32 ||
+        tail >= 0x80 ||
+        ((reader.nullTokenLengths & lengthBit(end - start)) !== 0 && isNullTokenBytes(bytes, start, end, reader.nullTokenBytes))
+      ) {
+        const rejection = this.typeText(reader, batch.text(field), values, i);
+        if (rejection) return rejection;
+        continue;
       }
-      const rejection = reader.check?.(value, text);
-      if (rejection) return rejection;
+      if (typeof lane !== 'function') {
+        lane.bytes = bytes;
+        lane.start = start;
+        lane.end = end;
+        values[i] = lane;
+        continue;
+      }
+      const value = lane(bytes, start, end);
+      if (value === DECLINED) {
+        const rejection = this.typeText(reader, batch.text(field), values, i);
+        if (rejection) return rejection;
+        continue;
+      }
       values[i] = value;
     }
+    return this.derive(values);
+  }
+
+  /** One column's value from its text: null, cast and checked, or the reason the row is rejected. */
+  private typeText(reader: ColumnReader, text: string, values: RowValue[], i: number): RowRejection | null {
+    const { column } = reader;
+    if (isNullToken(text, reader.nullTokens, reader.nullTokenLength)) {
+      if (column.required) {
+        return { rule: 'not_null', column: column.name, value: text, message: `${column.name} is required but empty` };
+      }
+      values[i] = null;
+      return null;
+    }
+    const value = reader.cast(text);
+    if (value === CAST_FAILED) {
+      return {
+        rule: 'cast',
+        column: column.name,
+        value: text,
+        message: `${column.name}: "${truncate(text)}" is not ${describeType(column.type, column.parse)}`,
+      };
+    }
+    const rejection = reader.check?.(value, text);
+    if (rejection) return rejection;
+    values[i] = value;
+    return null;
+  }
+
+  /** The derived columns, after the source columns are typed. */
+  private derive(values: RowValue[]): RowRejection | null {
     const offset = this.readers.length;
     for (let d = 0; d < this.contract.derived.length; d++) {
       const derived = this.contract.derived[d]!;
-      const fast = this.compiled[d]?.(values);
+      const fast = this.compiled[d]?.(values as Array<TypedValue | null>);
       if (fast !== undefined) {
         values[offset + d] = fast;
         continue;
@@ -110,7 +197,7 @@ export class RowTyper {
       try {
         const result = evaluate(derived.expression, (name) => {
           const index = this.columnIndex.get(name)!;
-          return fromTyped(values[index]!, this.types[index]!);
+          return fromTyped(values[index] as TypedValue, this.types[index]!);
         });
         values[offset + d] = result === null ? null : toTyped(result, derived.type);
       } catch (error) {
@@ -125,6 +212,59 @@ export class RowTyper {
     }
     return null;
   }
+}
+
+/**
+ * How the byte lane reads a column: plain numbers and dates by a byte cast; a string column's values as bytes when
+ * nothing else reads them as text (a key, a derived expression or the partition need the string); undefined: the text
+ * way, through cast.ts.
+ */
+function byteReading(column: ColumnContract, readElsewhere: boolean): ByteCast | Utf8Field | undefined {
+  if (column.type.kind === 'string') return column.type.json || readElsewhere ? undefined : new Utf8Field();
+  return byteCastFor(column.type, column.parse);
+}
+
+/** The columns whose values something besides the Parquet file reads: the primary key, derived expressions, the partition. */
+function valuesReadElsewhere(contract: DatasetContract): Set<string> {
+  const names = new Set<string>([...contract.primaryKey, contract.partition.column]);
+  const walk = (expression: Expression): void => {
+    switch (expression.kind) {
+      case 'column':
+        names.add(expression.name);
+        break;
+      case 'unary':
+      case 'cast':
+        walk(expression.operand);
+        break;
+      case 'binary':
+        walk(expression.left);
+        walk(expression.right);
+        break;
+      case 'call':
+        expression.args.forEach(walk);
+        break;
+      case 'literal':
+        break;
+    }
+  };
+  for (const derived of contract.derived) walk(derived.expression);
+  return names;
+}
+
+function lengthBit(length: number): number {
+  return 1 << Math.min(length, 31);
+}
+
+/** Whether the bytes are one of the (non-empty) null tokens exactly. */
+function isNullTokenBytes(bytes: Uint8Array, start: number, end: number, tokens: Uint8Array[]): boolean {
+  const length = end - start;
+  for (const token of tokens) {
+    if (token.length !== length) continue;
+    let k = 0;
+    while (k < length && bytes[start + k] === token[k]) k++;
+    if (k === length) return true;
+  }
+  return false;
 }
 
 /** The value rules of a column (accepted_values, range, regex, length) as one check, or undefined when it has none. */

@@ -1,6 +1,8 @@
 import type { ColumnType } from '../contract/column-type.js';
 import type { RowValue } from '../typing/typed-row.js';
 import { encodeUtf8Into, withRoom } from '../support/typed-arrays.js';
+import { Utf8Field } from '../support/utf8-field.js';
+import { ByteKeyedIds, hashOf } from './byte-keyed-ids.js';
 
 /**
  * A partition's rows wait here, column by column, until they are written as a row group. Values are held in typed
@@ -39,15 +41,41 @@ export class StringDictionary {
     this.lookups++;
     if (known !== undefined) return known;
     this.misses++;
+    if (this.givesUp()) return -1;
+    const bytes = Buffer.from(text, 'utf8');
+    // Keyed by a copy: `text` may be a slice that keeps the whole piece of the file it was cut from alive.
+    return this.add(bytes, bytes.toString('utf8'), hashOf(bytes, 0, bytes.length));
+  }
+
+  /** `idOf` for the UTF-8 bytes of a value (the CSV byte lane): the same ids, found without a string. */
+  idOfBytes(source: Uint8Array, start: number, end: number): number {
+    if (!this.active) return -1;
+    const hash = hashOf(source, start, end);
+    const known = this.byBytes.find(hash, source, start, end);
+    this.lookups++;
+    if (known >= 0) return known;
+    this.misses++;
+    if (this.givesUp()) return -1;
+    const bytes = Buffer.from(source.subarray(start, end));
+    return this.add(bytes, bytes.toString('utf8'), hash);
+  }
+
+  /** The same ids by the values' bytes (each value is found by its text or its bytes, as it comes). */
+  private readonly byBytes = new ByteKeyedIds(this.bytes);
+
+  private givesUp(): boolean {
     if ((this.lookups >= DICTIONARY_PROBE && this.misses > this.lookups / 2) || this.bytes.length >= DICTIONARY_ENTRIES) {
       this.active = false;
-      return -1;
+      return true;
     }
-    const bytes = Buffer.from(text, 'utf8');
+    return false;
+  }
+
+  private add(bytes: Buffer, text: string, hash: number): number {
     const id = this.bytes.length;
     this.bytes.push(bytes);
-    // Keyed by a copy: `text` may be a slice that keeps the whole piece of the file it was cut from alive.
-    this.ids.set(bytes.toString('utf8'), id);
+    this.ids.set(text, id);
+    this.byBytes.add(hash);
     return id;
   }
 }
@@ -133,6 +161,7 @@ class StringBuffer implements ColumnBuffer {
       this.refs[index] = NULL_VALUE;
       return 4;
     }
+    if (value instanceof Utf8Field) return this.pushBytes(index, value);
     const text = value as string;
     const id = this.dictionary.idOf(text);
     if (id >= 0) {
@@ -141,6 +170,25 @@ class StringBuffer implements ColumnBuffer {
     }
     this.refs[index] = IN_BLOCK;
     return 8 + this.appendBytes(text);
+  }
+
+  private pushBytes(index: number, { bytes, start, end }: Utf8Field): number {
+    const id = this.dictionary.idOfBytes(bytes, start, end);
+    if (id >= 0) {
+      this.refs[index] = id;
+      return 4;
+    }
+    this.refs[index] = IN_BLOCK;
+    const length = end - start;
+    if (this.blockUsed + length > this.block.length) this.block = withRoom(this.block, this.blockUsed + length, this.blockUsed);
+    // Byte by byte: values are short, and a subarray to copy from would be an object per value.
+    const { block } = this;
+    let at = this.blockUsed;
+    for (let i = start; i < end; i++) block[at++] = bytes[i]!;
+    this.blockUsed = at;
+    if (this.inBlock >= this.ends.length) this.ends = withRoom(this.ends, this.inBlock + 1);
+    this.ends[this.inBlock++] = this.blockUsed;
+    return 8 + length;
   }
 
   /** Appends the UTF-8 bytes of `text` to the block; returns how many. */

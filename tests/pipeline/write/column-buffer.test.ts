@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { columnBufferFactory, StringDictionary } from '../../../src/pipeline/write/column-buffer.js';
 import type { ColumnType } from '../../../src/pipeline/contract/column-type.js';
 import type { RowValue } from '../../../src/pipeline/typing/typed-row.js';
+import { Utf8Field } from '../../../src/pipeline/support/utf8-field.js';
 
 const utf8 = (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value);
 
@@ -84,5 +85,50 @@ describe('StringDictionary', () => {
     expect(ids.filter((id) => id >= 0).length).toBeLessThanOrEqual(4096);
     // Once it has given up, every value is stored as bytes, even one it holds.
     expect(distinct.idOf('order 0')).toBe(-1);
+  });
+});
+
+describe('values as bytes (the CSV byte lane)', () => {
+  const value = fc.oneof(fc.constantFrom('a', 'Café', 'x', '', '𝄞'), fc.string({ unit: 'grapheme', maxLength: 6 }));
+  const field = (text: string) => {
+    // The value amid other bytes, as a field sits in a read buffer.
+    const bytes = Buffer.from(`,,${text},`, 'utf8');
+    return Object.assign(new Utf8Field(), { bytes, start: 2, end: bytes.length - 1 });
+  };
+
+  it('get the ids their text gets, whichever way each value is looked up, and the same giving-up', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, fc.boolean()), { maxLength: 400 }), (lookups) => {
+        const byText = new StringDictionary();
+        const mixed = new StringDictionary();
+        for (const [text, asBytes] of lookups) {
+          const { bytes, start, end } = field(text);
+          expect(asBytes ? mixed.idOfBytes(bytes, start, end) : mixed.idOf(text)).toBe(byText.idOf(text));
+        }
+        expect(mixed.bytes).toEqual(byText.bytes);
+        expect(mixed.active).toBe(byText.active);
+      }),
+    );
+  });
+
+  it('give up as their text does on a column that does not repeat', () => {
+    const dictionary = new StringDictionary();
+    for (let i = 0; i < 20_000; i++) {
+      const { bytes, start, end } = field(`order ${i}`);
+      dictionary.idOfBytes(bytes, start, end);
+    }
+    expect(dictionary.active).toBe(false);
+    expect(dictionary.bytes.length).toBeLessThanOrEqual(4096);
+  });
+
+  it('are handed back from a string buffer as the text they hold, stored by id or in the block', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(value, { nil: null }), { maxLength: 300 }), fc.boolean(), (values, distinct) => {
+        const buffer = columnBufferFactory({ kind: 'string' })();
+        const texts = values.map((v, i) => (v === null ? null : distinct ? `${v}${i}` : v));
+        texts.forEach((text, i) => buffer.push(text === null ? null : i % 2 ? field(text) : text));
+        expect(buffer.take().map(utf8)).toEqual(texts);
+      }),
+    );
   });
 });
