@@ -98,8 +98,9 @@ export class PartitionedParquetWriter {
     const partitions = [...this.partitions.values()];
     const outputs: OutputFile[] = new Array(partitions.length);
     let next = 0;
+    let failed = false;
     const completeFiles = async () => {
-      for (let index = next++; index < partitions.length; index = next++) {
+      for (let index = next++; index < partitions.length && !failed; index = next++) {
         const partition = partitions[index]!;
         await this.writeRowGroup(partition, false);
         const file = partition.file!;
@@ -111,7 +112,18 @@ export class PartitionedParquetWriter {
         partition.closed = true;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(FILES_COMPLETED_AT_ONCE, partitions.length) }, completeFiles));
+    // When one file fails, the others stop taking new files, and the failure is thrown only once none is still being
+    // completed: the caller then removes what was completed, and no file can still appear after that.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: Math.min(FILES_COMPLETED_AT_ONCE, partitions.length) }, () =>
+        completeFiles().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+    const failure = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+    if (failure) throw failure.reason;
     return outputs;
   }
 

@@ -112,6 +112,30 @@ describe('retries of transient AWS faults', () => {
     }
   });
 
+  it('a run that fails midway waits for the files still being completed, so none appears after it has cleaned up', async () => {
+    const local = await tempLake();
+    try {
+      const contract = await salesContract();
+      const rows = ['1,C1,Lamp,1,1.00,2024-03-01,', '2,C2,Lamp,1,1.00,2024-03-02,', '3,C3,Lamp,1,1.00,2024-03-03,'];
+      await landRaw(local, 'sales/orders/c.csv', `order_id,customer_id,product,quantity,price,order_date,notes\n${rows.join('\n')}\n`);
+      // The first file is slow to complete, the third cannot be opened.
+      let opened = 0;
+      const processed = Object.create(local.lake.processed) as ObjectStore;
+      processed.openSink = async (key, type) => {
+        const n = ++opened;
+        if (n === 3) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+        const sink = await local.lake.processed.openSink(key, type);
+        if (n !== 1) return sink;
+        return { ...sink, close: async () => (await new Promise((resolve) => setTimeout(resolve, 300)), sink.close()) };
+      };
+      await expect(processObject('sales/orders/c.csv', contract, { ...local.lake, processed })).rejects.toThrow('Access Denied');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await local.lake.processed.list('')).filter((o) => o.key.endsWith('.parquet'))).toEqual([]);
+    } finally {
+      await local.cleanup();
+    }
+  });
+
   it('a run that fails midway leaves no Parquet of its own behind', async () => {
     const local = await tempLake();
     try {
