@@ -30,7 +30,7 @@ export async function buildCli() {
     target: 'node20',
     // Pure-JavaScript packages are bundled (a command then loads a few files, not hundreds: zod alone was ~100
     // modules and 70 ms of every start); what is native, or loaded only by some commands, stays in node_modules.
-    external: ['@duckdb/*', 'node-sql-parser', '@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core', 'esbuild', 'tsx'],
+    external: ['@duckdb/node-bindings', '@duckdb/node-bindings-*', 'node-sql-parser', '@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'aws-xray-sdk-core', 'esbuild', 'tsx'],
     mainFields: ['module', 'main'],
     // Bundled CommonJS packages call `require` for Node's own modules; an ES module has none unless given one.
     banner: { js: "import { createRequire as __gluelessCreateRequire } from 'node:module'; const require = __gluelessCreateRequire(import.meta.url);" },

@@ -34,7 +34,10 @@ let duckdbModule: DuckDbModule | undefined;
  * is: an ingest converts its file before it registers anything, so the conversion's peak memory does not sit on top of it.
  */
 async function loadDuckDb(): Promise<DuckDbModule> {
-  return (duckdbModule ??= await import('@duckdb/node-api'));
+  // A CommonJS package: Node's own loader gives its exports both by name and as `default`; the compiled CLI, which
+  // bundles its JavaScript, as `default` only.
+  const loaded = await import('@duckdb/node-api');
+  return (duckdbModule ??= (loaded as unknown as { default?: DuckDbModule }).default ?? loaded);
 }
 /** The loaded library, on a connection (so after `loadDuckDb`). */
 function duckdb(): DuckDbModule {
