@@ -70,7 +70,7 @@ export function readFanOutConfig(env: NodeJS.ProcessEnv = process.env): FanOutCo
   return stateMachineArn !== '' && thresholdBytes > 0 ? { stateMachineArn, thresholdBytes } : undefined;
 }
 
-/** How many range worker threads the transform converts a big plain CSV object with, and its smallest range. */
+/** How many range worker threads the transform converts a big plain CSV or JSON-lines object with, and its smallest range. */
 export interface RangeConfig {
   /** 1: every object serially. */
   workers: number;

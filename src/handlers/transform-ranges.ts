@@ -5,7 +5,7 @@ import type { RangeConfig } from './config.js';
 import type { LakeBuckets } from './s3-lake.js';
 
 /**
- * How the transform function converts a big plain CSV object when it has more than one vCPU: in byte ranges on
+ * How the transform function converts a big plain CSV or JSON-lines object when it has more than one vCPU: in byte ranges on
  * worker threads (range-worker.ts, beside this module: range-worker.mjs in the bundle), the main thread cutting and
  * settling. The threads start on the first object that is cut and stay for the next invocations of the environment.
  * Undefined with one worker: every object is converted serially.

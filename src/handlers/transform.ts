@@ -71,7 +71,7 @@ async function lambdaHandler(event: S3Event | S3TestEvent, context: Context): Pr
   const failures: string[] = [];
   for (const record of records) {
     const aws = awsLake();
-    // A big plain CSV object is converted in byte ranges on worker threads when the function has several vCPUs.
+    // A big plain CSV or JSON-lines object is converted in byte ranges on worker threads when the function has several vCPUs.
     const ranges = transformRanges(readRangeConfig(), aws);
     const key = objectKey(record);
     try {

@@ -28,7 +28,7 @@ export class RangeWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly waiting: Array<() => void> = [];
   /** What each worker is converting: resolved by its reply, or failed if it dies. */
-  private readonly pending = new Map<Worker, { id: number; index: number; resolve: (outcome: RangeOutcome) => void }>();
+  private readonly pending = new Map<Worker, { request: RangeWorkRequest; resolve: (outcome: RangeOutcome) => void }>();
   private nextId = 0;
 
   constructor(
@@ -58,7 +58,7 @@ export class RangeWorkerPool {
     const worker = await this.acquire();
     try {
       return await new Promise<RangeOutcome>((resolve) => {
-        this.pending.set(worker, { id: request.id, index: request.task.index, resolve });
+        this.pending.set(worker, { request, resolve });
         // A worker holding a range keeps the process alive until it replies: the main thread may await nothing else.
         worker.ref();
         worker.postMessage(request);
@@ -80,8 +80,8 @@ export class RangeWorkerPool {
   }
 
   private release(worker: Worker): void {
-    if (!this.workers.includes(worker)) return;
-    this.idle.push(worker);
+    // A worker that died is not handed out again, but a range waiting for a thread may start one in its place.
+    if (this.workers.includes(worker)) this.idle.push(worker);
     this.waiting.shift()?.();
   }
 
@@ -89,16 +89,22 @@ export class RangeWorkerPool {
     const worker = startWorker(this.script);
     worker.on('message', ({ id, outcome }: { id: number; outcome: RangeOutcome }) => {
       const held = this.pending.get(worker);
-      if (held?.id === id) held.resolve(outcome);
+      if (held?.request.id === id) held.resolve(outcome);
     });
-    // A worker that dies fails the range it held; the run then fails as a whole and removes what the ranges wrote.
+    // A worker that dies fails the range it held; the run then fails as a whole and removes what the ranges wrote. An
+    // idle one (warmed, its script failed to load; crashed between invocations) is dropped, never handed a range.
     const fail = (error: Error) => {
       this.workers = this.workers.filter((w) => w !== worker);
+      const idle = this.idle.indexOf(worker);
+      if (idle >= 0) this.idle.splice(idle, 1);
       const held = this.pending.get(worker);
-      held?.resolve({ index: held.index, error: `range worker stopped: ${error.message}`, inputError: false });
+      if (!held) return;
+      const { sourceKey, task } = held.request;
+      held.resolve({ index: task.index, error: `${sourceKey}: the worker thread converting bytes ${task.start}-${task.end} stopped: ${error.message}`, inputError: false });
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => code !== 0 && fail(new Error(`exit code ${code}`)));
+    // Any exit: a thread that ends without an error (exit code 0) while holding a range would never reply either.
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
     // An idle worker keeps no process alive (a warm Lambda's pool, a CLI that did not close it); unref'd only after
     // the listeners are attached, which ref it again.
     worker.unref();

@@ -158,16 +158,18 @@ export async function* readCsvByteBatches(bytes: AsyncIterable<Uint8Array>, opti
     // What the decoder would hand on from this chunk: all but a character cut off at its end.
     const end = finished ? used : used - incompleteTail(work, Math.max(validated, used - 3), used);
     if (end > validated && !isUtf8(work.subarray(validated, end))) {
-      yield* handOver(used);
+      yield* handOver(used, used);
       return;
     }
     // Where the pieces end moves back as the bytes of records handed on are dropped.
     let dropped = 0;
     for (const endInChunk of pieceEnds(work, validated, end)) {
       const pieceEnd = endInChunk - dropped;
+      // `validated` is where this piece starts until the piece has been scanned.
+      const pieceStart = validated;
       scanned = scanner.scan(work, scanned, pieceEnd, false);
       if (scanner.malformed || pieceEnd - scanned > longest) {
-        yield* handOver(pieceEnd);
+        yield* handOver(pieceStart, pieceEnd);
         return;
       }
       if (batch.count >= batchSize && !finished) {
@@ -185,7 +187,7 @@ export async function* readCsvByteBatches(bytes: AsyncIterable<Uint8Array>, opti
     if (finished) {
       scanned = scanner.scan(work, scanned, used, true);
       if (scanner.malformed) {
-        yield* handOver(used);
+        yield* handOver(scanned, used);
         return;
       }
       if (batch.count > batch.first) yield batch;
@@ -195,12 +197,18 @@ export async function* readCsvByteBatches(bytes: AsyncIterable<Uint8Array>, opti
 
   /**
    * csv.ts reads the rest of the file from the record at work[scanned], with the records not yet handed on: its
-   * records, or its error. The bytes held go to it as the pieces it would have been given: up to `pieceEnd`, then on.
+   * records, or its error. The bytes held go to it as the pieces it would have been given: the record's text before
+   * the piece `pieceStart`-`pieceEnd` (what csv.ts would hold from earlier pieces), that piece, then the rest. Given
+   * as one, a record begun in an earlier piece would be cut where csv.ts never looked, and a record longer than
+   * source.max_record_chars named as too long where the file's first fault is its quoting.
    */
-  async function* handOver(pieceEnd: number): AsyncGenerator<SourceRecord[]> {
+  async function* handOver(pieceStart: number, pieceEnd: number): AsyncGenerator<SourceRecord[]> {
     const before: SourceRecord[] = [];
     for (let r = batch.first; r < batch.count; r++) before.push(batch.record(r));
-    const held = [work.subarray(scanned, pieceEnd), work.subarray(pieceEnd, used)].filter((b) => b.length > 0).map((b) => Buffer.from(b));
+    const cut = Math.max(scanned, pieceStart);
+    const held = [work.subarray(scanned, cut), work.subarray(cut, pieceEnd), work.subarray(pieceEnd, used)]
+      .filter((b) => b.length > 0)
+      .map((b) => Buffer.from(b));
     async function* rest(): AsyncGenerator<Uint8Array> {
       yield* held;
       if (finished) return;
