@@ -1,3 +1,5 @@
+import { hasLoneSurrogate } from '../support/lone-surrogate.js';
+
 /**
  * The JSON-lines reader's fast path for the common record: one flat object (every value a string, number, `true`,
  * `false` or `null`) that closes on its line, read in one scan of the decoded text straight into field texts. No parse
@@ -194,10 +196,14 @@ function hasWordAt(text: string, at: number, stop: number, word: string): boolea
   return at + word.length <= stop && text.startsWith(word, at);
 }
 
-/** A string literal with escapes, decoded as JSON decodes it; undefined for an escape JSON does not have. */
+/**
+ * A string literal with escapes, decoded as JSON decodes it; undefined for an escape JSON does not have, and for half
+ * a surrogate pair (the exact reading quarantines that record, saying why).
+ */
 function decodeString(literal: string): string | undefined {
   try {
-    return JSON.parse(literal) as string;
+    const decoded = JSON.parse(literal) as string;
+    return hasLoneSurrogate(decoded) ? undefined : decoded;
   } catch {
     return undefined;
   }

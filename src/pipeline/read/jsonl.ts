@@ -7,6 +7,7 @@ import type { OpenRecordReader, SourceRecord } from './record-reader.js';
 import { parseJsonObjectFast } from './json-fast-parse.js';
 import { FlatRecordReader, type KeyTarget } from './jsonl-flat-record.js';
 import { utf8Pieces } from './utf8-pieces.js';
+import { hasLoneSurrogate } from '../support/lone-surrogate.js';
 
 /**
  * The JSON-lines reader: newline-delimited JSON objects (LF or CRLF, blank lines skipped, a UTF-8 BOM dropped) and
@@ -423,6 +424,15 @@ class FieldMapper implements FramingSink<SourceRecord> {
       const path = this.paths[index];
       if (path === undefined) continue;
       fields[index] = this.text(path.key !== undefined && Object.hasOwn(object, path.key) ? object[path.key] : walk(object, path.steps), index);
+    }
+    // Only an escape can make half a surrogate pair (the bytes were checked as UTF-8): UTF-8 cannot hold one, and
+    // writing it would silently turn it into U+FFFD, so the record is quarantined instead, its text kept as it is.
+    if (text.includes('\\u')) {
+      const index = fields.findIndex(hasLoneSurrogate);
+      if (index >= 0) {
+        const column = this.contract.columns[index]!.name;
+        return { line, fields, text, malformed: `${column}: a \\u escape of half a surrogate pair, which is not a character (UTF-8 cannot hold it)` };
+      }
     }
     return { line, fields, text };
   }

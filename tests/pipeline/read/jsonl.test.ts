@@ -112,4 +112,33 @@ describe('JSON-lines ingest', () => {
       await local.cleanup();
     }
   });
+
+  it('quarantines a record escaping half a surrogate pair (UTF-8 cannot hold it) instead of writing U+FFFD; a whole pair is a character', async () => {
+    for (const flat of [true, false]) {
+      const local = await tempLake();
+      try {
+        const contract = contractFrom(CONTRACT);
+        // Flat records take the one-pass reader; a nested field sends the same records through the exact parser.
+        const extra = flat ? '' : ', "properties": {"mag": 1.5}';
+        const lines = [
+          `{"event_id": 1, "user_name": "a\\ud800b", "happened_at": 1709622753000${extra}}`,
+          `{"event_id": 2, "user_name": "\\ud83d\\ude00 ok", "happened_at": 1709622753000${extra}}`,
+          `{"event_id": 3, "user_name": "\\udc00", "happened_at": 1709622753000${extra}}`,
+        ];
+        await landRaw(local, 'events/2024/03/05/07/batch-2', lines.join('\n') + '\n');
+        const result = await ingestObject('events/2024/03/05/07/batch-2', { ...local, contracts: [contract] });
+        if (result.status !== 'processed') throw new Error(JSON.stringify(result));
+        expectNothingLost(result.manifest);
+        expect(result.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 1, quarantinedByRule: { malformed: 2 } });
+        const rows = await readParquetRows(local, result.manifest.outputs.map((o) => o.key));
+        expect(rows.map((r) => r.user_name)).toEqual(['\u{1F600} ok']);
+        const quarantine = (await readText(local, 'quarantine', result.manifest.quarantineFile!)).trimEnd().split('\n');
+        expect(quarantine).toHaveLength(2);
+        expect(quarantine[0]).toContain('line 1: user_name: a \\\\u escape of half a surrogate pair');
+        expect(quarantine[0]).toContain(JSON.stringify(lines[0]).slice(1, -1));
+      } finally {
+        await local.cleanup();
+      }
+    }
+  });
 });
