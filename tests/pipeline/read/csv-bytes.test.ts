@@ -1,6 +1,7 @@
 import { readCsvRecords, type CsvReadOptions } from '../../../src/pipeline/read/csv.js';
 import { CsvByteBatch, readCsvByteBatches } from '../../../src/pipeline/read/csv-bytes.js';
 import type { SourceRecord } from '../../../src/pipeline/read/record-reader.js';
+import { once } from '../../support/byte-chunks.js';
 
 /** How a reader ends on the bytes: how many records it handed on, and its error's message if it failed. */
 async function outcome(batches: AsyncIterable<CsvByteBatch | SourceRecord[]>): Promise<{ records: number; error?: string }> {
@@ -11,10 +12,6 @@ async function outcome(batches: AsyncIterable<CsvByteBatch | SourceRecord[]>): P
   } catch (error) {
     return { records, error: (error as Error).message };
   }
-}
-
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes.slice();
 }
 
 const PIECE = 64 * 1024;

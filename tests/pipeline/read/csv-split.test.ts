@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { CsvSplitFinder, findCsvCuts } from '../../../src/pipeline/read/csv-split.js';
 import { readCsvRecords, type SourceRecord } from '../../../src/pipeline/read/csv.js';
+import { inChunks } from '../../support/byte-chunks.js';
 
 const options = { fileName: 'f.csv', delimiter: ',', quote: '"' };
 
@@ -15,15 +16,6 @@ async function records(bytes: Uint8Array, start?: { line: number; byte: number }
     out.push(...batch);
   }
   return out;
-}
-
-async function* inChunks(bytes: Uint8Array, sizes: number[]): AsyncGenerator<Uint8Array> {
-  let at = 0;
-  for (let k = 0; at < bytes.length; k++) {
-    const size = Math.max(1, sizes[k % sizes.length]!);
-    yield bytes.subarray(at, at + size);
-    at += size;
-  }
 }
 
 /** Fields that stress the cut: quoted line breaks (LF, CRLF, CR), doubled quotes, delimiters, stray quotes. */

@@ -1,19 +1,7 @@
 import fc from 'fast-check';
 import { findJsonLinesCuts, JsonLinesSplitFinder } from '../../../src/pipeline/read/jsonl-split.js';
 import { frameJsonRecords, type FramedRecord } from '../../../src/pipeline/read/jsonl.js';
-
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
-
-async function* inChunks(bytes: Uint8Array, sizes: number[]): AsyncGenerator<Uint8Array> {
-  let at = 0;
-  for (let k = 0; at < bytes.length; k++) {
-    const size = Math.max(1, sizes[k % sizes.length]!);
-    yield bytes.subarray(at, at + size);
-    at += size;
-  }
-}
+import { inChunks, once } from '../../support/byte-chunks.js';
 
 async function framed(bytes: Uint8Array, start?: { line: number; byte: number }): Promise<FramedRecord[]> {
   const out: FramedRecord[] = [];
