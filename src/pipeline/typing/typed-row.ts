@@ -1,11 +1,10 @@
 import type { ColumnContract, DatasetContract } from '../contract/contract.js';
 import { CAST_FAILED, casterFor, describeType, type Caster, type TypedValue } from './cast.js';
 import { compileExact, type CompiledExpression } from './compiled-expression.js';
-import { evaluate, ExpressionError, fromTyped, toTyped } from './expression.js';
+import { evaluate, ExpressionError, fromTyped, referencedColumns, toTyped } from './expression.js';
 import type { HeaderMap } from '../read/header.js';
 import type { QuarantineRule } from '../contract/run-manifest.js';
 import type { ColumnType } from '../contract/column-type.js';
-import type { Expression } from '../contract/expression-tree.js';
 import type { CsvByteBatch } from '../read/csv-bytes.js';
 import { Utf8Field } from '../support/utf8-field.js';
 import { byteCastFor, DECLINED, type ByteCast } from './byte-casts.js';
@@ -226,29 +225,7 @@ function byteReading(column: ColumnContract, readElsewhere: boolean): ByteCast |
 
 /** The columns whose values something besides the Parquet file reads: the primary key, derived expressions, the partition. */
 function valuesReadElsewhere(contract: DatasetContract): Set<string> {
-  const names = new Set<string>([...contract.primaryKey, contract.partition.column]);
-  const walk = (expression: Expression): void => {
-    switch (expression.kind) {
-      case 'column':
-        names.add(expression.name);
-        break;
-      case 'unary':
-      case 'cast':
-        walk(expression.operand);
-        break;
-      case 'binary':
-        walk(expression.left);
-        walk(expression.right);
-        break;
-      case 'call':
-        expression.args.forEach(walk);
-        break;
-      case 'literal':
-        break;
-    }
-  };
-  for (const derived of contract.derived) walk(derived.expression);
-  return names;
+  return new Set([...contract.primaryKey, contract.partition.column, ...contract.derived.flatMap((d) => referencedColumns(d.expression))]);
 }
 
 function lengthBit(length: number): number {
