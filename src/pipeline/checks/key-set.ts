@@ -1,4 +1,5 @@
 import { encodeUtf8Into, withRoom } from '../support/typed-arrays.js';
+import { fnv1a } from '../support/byte-hash.js';
 
 /**
  * A set of integer keys (each a safe integer) with the line each was first seen on, held in as little memory as the
@@ -263,8 +264,7 @@ export class StringKeySet {
 
 /** FNV-1a over the bytes, finished with murmur3's mixer so that keys differing in their last byte spread well. */
 function hashBytes(bytes: Uint8Array, length: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  let h = fnv1a(bytes, 0, length);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -14,7 +14,7 @@ export class ByteKeyedIds {
 
   constructor(private readonly keys: readonly Uint8Array[]) {}
 
-  /** The id whose key is bytes[start, end) (hashed as `hash`, from `hashOf`), or -1. */
+  /** The id whose key is bytes[start, end) (hashed as `hash`, by `fnv1a`), or -1. */
   find(hash: number, bytes: Uint8Array, start: number, end: number): number {
     const { slots, keys } = this;
     const length = end - start;
@@ -49,11 +49,4 @@ export class ByteKeyedIds {
     while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
     this.slots[slot] = id + 1;
   }
-}
-
-/** FNV-1a over bytes[start, end), as an int32 (what the table holds, for no bytes too). */
-export function hashOf(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash | 0;
 }

@@ -2,7 +2,8 @@ import type { ColumnType } from '../contract/column-type.js';
 import type { RowValue } from '../typing/typed-row.js';
 import { encodeUtf8Into, withRoom } from '../support/typed-arrays.js';
 import { Utf8Field } from '../support/utf8-field.js';
-import { ByteKeyedIds, hashOf } from './byte-keyed-ids.js';
+import { ByteKeyedIds } from './byte-keyed-ids.js';
+import { fnv1a } from '../support/byte-hash.js';
 
 /**
  * A partition's rows wait here, column by column, until they are written as a row group. Values are held in typed
@@ -44,13 +45,13 @@ export class StringDictionary {
     if (this.givesUp()) return -1;
     const bytes = Buffer.from(text, 'utf8');
     // Keyed by a copy: `text` may be a slice that keeps the whole piece of the file it was cut from alive.
-    return this.add(bytes, bytes.toString('utf8'), hashOf(bytes, 0, bytes.length));
+    return this.add(bytes, bytes.toString('utf8'), fnv1a(bytes, 0, bytes.length));
   }
 
   /** `idOf` for the UTF-8 bytes of a value (the CSV byte lane): the same ids, found without a string. */
   idOfBytes(source: Uint8Array, start: number, end: number): number {
     if (!this.active) return -1;
-    const hash = hashOf(source, start, end);
+    const hash = fnv1a(source, start, end);
     const known = this.byBytes.find(hash, source, start, end);
     this.lookups++;
     if (known >= 0) return known;
