@@ -15,7 +15,7 @@ import { LINEAGE_COLUMNS } from '../contract/lineage.js';
 import { TableKeys } from '../checks/table-keys.js';
 import { RowTyper, type RowRejection, type RowValue } from '../typing/typed-row.js';
 import type { RangeResult, RangeTask } from './range-task.js';
-import { byteLaneReads, CsvByteBatch, openCsvByteReader, type CsvLaneReader } from '../read/csv-bytes.js';
+import { CsvByteBatch } from '../read/csv-bytes.js';
 
 /**
  * One raw object in, Parquet partitions and a quarantine file out: the whole conversion, the same for the Lambda, the
@@ -85,14 +85,16 @@ async function convert(
         maxUncompressedBytes: contract.csv.maxUncompressedBytes,
         maxRatio: contract.csv.maxCompressionRatio,
       });
-  const readerOptions = {
-    fileName: sourceKey,
-    contract,
-    // A range after the first starts on data: the header read before the file was cut comes with it.
-    ...(task && { range: { line: task.line, byte: task.start, ...(task.index > 0 && { header: task.header }) } }),
-  };
-  const byteLane = options.byteLane !== false && contract.format === 'csv' && byteLaneReads(contract.csv.delimiter, contract.csv.quote);
-  const reader: CsvLaneReader = byteLane ? await openCsvByteReader(source, readerOptions) : await openRecordReader(source, readerOptions);
+  const reader = await openRecordReader(
+    source,
+    {
+      fileName: sourceKey,
+      contract,
+      // A range after the first starts on data: the header read before the file was cut comes with it.
+      ...(task && { range: { line: task.line, byte: task.start, ...(task.index > 0 && { header: task.header }) } }),
+    },
+    options.byteLane !== false,
+  );
   const headerMap = reader.fields;
   if (!task || task.index === 0) manifest.warnings.push(...headerMap.warnings);
 
