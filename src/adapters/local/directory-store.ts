@@ -55,9 +55,9 @@ export class DirectoryObjectStore implements ObjectStore {
   /**
    * Lands a file of this machine as `key`, copied by the file system (copy_file_range, or a reflink where the file
    * system has them) rather than through a stream: a 61 MB file in ~70 ms instead of ~250 ms. Like every write, into a
-   * temporary file renamed into place. Resolves with the bytes copied.
+   * temporary file renamed into place.
    */
-  async copyIn(file: string, key: string): Promise<number> {
+  async copyIn(file: string, key: string): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
     const temporary = temporaryPath(target);
@@ -68,7 +68,6 @@ export class DirectoryObjectStore implements ObjectStore {
       await rm(temporary, { force: true });
       throw error;
     }
-    return (await stat(target)).size;
   }
 
   async openSink(key: string): Promise<ObjectSink> {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DirectoryObjectStore } from '../../../src/adapters/local/directory-store.js';
@@ -31,6 +31,16 @@ describe('DirectoryObjectStore', () => {
     expect((await store.list('')).map((o) => o.key)).toEqual(['a/b/one.txt', 'a/two.txt', 'c/three.txt']);
     await store.delete(['a/two.txt', 'missing.txt']);
     expect((await store.list('a/')).map((o) => o.key)).toEqual(['a/b/one.txt']);
+  });
+
+  it('copies a file of this machine in as a key; a copy that fails leaves nothing, not even its temporary file', async () => {
+    const source = path.join(dir, 'export.csv');
+    await writeFile(source, 'id,name\n1,ann\n');
+    await store.copyIn(source, 'sales/export.csv');
+    expect(await readAll('sales/export.csv')).toBe('id,name\n1,ann\n');
+    await expect(store.copyIn(path.join(dir, 'missing.csv'), 'sales/missing.csv')).rejects.toThrow(/ENOENT/);
+    expect((await store.list('sales/')).map((o) => o.key)).toEqual(['sales/export.csv']);
+    expect(await readdir(path.join(dir, 'zone', 'sales'))).toEqual(['export.csv']);
   });
 
   it('raises ObjectNotFoundError for a missing key', async () => {
