@@ -34,12 +34,13 @@ export async function ingestFiles(
   options: { concurrency?: number; quiet?: boolean; workers?: number } = {},
 ): Promise<RunManifest[]> {
   // A large plain CSV or JSON-lines file is cut into byte ranges for worker threads: the same lake as one thread makes.
+  const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
   const workers = options.workers ?? defaultWorkers();
   const pool = workers > 1 ? localRangeWorkers(context.local.root, workers) : undefined;
   try {
     // Files big enough to be cut: the workers start now, while the first file is landed and cut.
-    if (pool && (await Promise.all(files.map(fileSize))).some((size) => size >= 2 * DEFAULT_MIN_RANGE_BYTES)) pool.warm();
-    return await ingestAll(files, datasetName, { ...context, ...(pool && { ranges: { parts: workers, run: pool.run } }) }, print, options);
+    if (pool && sizes.some((size) => size >= 2 * DEFAULT_MIN_RANGE_BYTES)) pool.warm();
+    return await ingestAll(files, sizes, datasetName, { ...context, ...(pool && { ranges: { parts: workers, run: pool.run } }) }, print, options);
   } finally {
     await pool?.close();
   }
@@ -47,12 +48,12 @@ export async function ingestFiles(
 
 async function ingestAll(
   files: string[],
+  sizes: number[],
   datasetName: string | undefined,
   context: { local: LocalLake; contracts: DatasetContract[]; ranges?: RangeSetup },
   print: (line: string) => void,
   options: { concurrency?: number; quiet?: boolean },
 ): Promise<RunManifest[]> {
-  const sizes = await Promise.all(files.map(fileSize)); // every file must exist before anything is landed
   const contracts = await Promise.all(files.map((file) => pickContract(context.contracts, datasetName, file)));
   const manifests: Array<RunManifest | undefined> = new Array(files.length);
   const failures: string[] = [];
