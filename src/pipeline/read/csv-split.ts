@@ -1,3 +1,5 @@
+import { cutTargets, indexOfByte, type RangeCut } from './range-cuts.js';
+
 /**
  * Where a CSV file can be cut into byte ranges that are read on their own: after a line feed that is not inside a
  * quoted field. One pass over the bytes follows the quote state exactly as the scanner (csv.ts) reads it — a quote
@@ -10,13 +12,6 @@
  * byte (UTF-8 never uses such a byte inside a character). A file the scanner would refuse (a quote never closed, text
  * after a closing quote) is reported as `malformed`: it is read whole, so its error is the serial run's.
  */
-
-export interface RangeCut {
-  /** Byte offset where the range starts: just after a line feed outside quotes. */
-  byte: number;
-  /** 1-based line of that byte. */
-  line: number;
-}
 
 export interface CsvSplit {
   /** File size in bytes. */
@@ -143,10 +138,6 @@ function lineBreaks(chunk: Uint8Array, from: number, to: number, previousWasCr: 
   return count;
 }
 
-function indexOfByte(chunk: Uint8Array, byte: number, from: number): number {
-  return Buffer.prototype.indexOf.call(chunk, byte, from) as number;
-}
-
 function asciiByte(text: string, what: string): number {
   const code = text.charCodeAt(0);
   if (text.length !== 1 || code >= 0x80) throw new RangeError(`csv split: the ${what} must be one ASCII character`);
@@ -158,8 +149,7 @@ export async function findCsvCuts(
   bytes: AsyncIterable<Uint8Array>,
   options: { quote: string; delimiter: string; size: number; parts: number },
 ): Promise<CsvSplit> {
-  const targets = Array.from({ length: Math.max(0, options.parts - 1) }, (_, k) => Math.round(((k + 1) * options.size) / options.parts));
-  const finder = new CsvSplitFinder({ ...options, targets });
+  const finder = new CsvSplitFinder({ ...options, targets: cutTargets(options.size, options.parts) });
   for await (const chunk of bytes) finder.push(chunk);
   return finder.finish();
 }

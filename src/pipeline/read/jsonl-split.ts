@@ -1,4 +1,4 @@
-import type { RangeCut } from './csv-split.js';
+import { cutTargets, indexOfByte, type RangeCut } from './range-cuts.js';
 
 /**
  * Where a JSON-lines file can be cut into byte ranges that are read on their own: just after any line feed. The reader
@@ -61,14 +61,9 @@ function countLineFeeds(chunk: Uint8Array, from: number, to: number): number {
   return count;
 }
 
-function indexOfByte(chunk: Uint8Array, byte: number, from: number): number {
-  return Buffer.prototype.indexOf.call(chunk, byte, from) as number;
-}
-
 /** Cuts a JSON-lines file's bytes near `parts` equal ranges apart. */
 export async function findJsonLinesCuts(bytes: AsyncIterable<Uint8Array>, options: { size: number; parts: number }): Promise<JsonLinesSplit> {
-  const targets = Array.from({ length: Math.max(0, options.parts - 1) }, (_, k) => Math.round(((k + 1) * options.size) / options.parts));
-  const finder = new JsonLinesSplitFinder(targets);
+  const finder = new JsonLinesSplitFinder(cutTargets(options.size, options.parts));
   for await (const chunk of bytes) finder.push(chunk);
   return finder.finish();
 }

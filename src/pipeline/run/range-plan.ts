@@ -1,7 +1,8 @@
 import type { DatasetContract } from '../contract/contract.js';
 import { InputFileError } from '../contract/errors.js';
 import type { Lake } from '../contract/ports.js';
-import { findCsvCuts, type RangeCut } from '../read/csv-split.js';
+import { findCsvCuts } from '../read/csv-split.js';
+import type { RangeCut } from '../read/range-cuts.js';
 import { readCsvRecords } from '../read/csv.js';
 import { isGzip } from '../read/decompress.js';
 import { resolveHeader } from '../read/header.js';
