@@ -112,47 +112,45 @@ describe('retries of transient AWS faults', () => {
     }
   });
 
-  it('a run that fails midway waits for the files still being completed, so none appears after it has cleaned up', async () => {
+  /**
+   * A three-partition sales file whose third Parquet file cannot be opened (Access Denied); `slowFirstClose` makes the
+   * first file take a while to complete. Resolves once the run has failed, with the lake to look at.
+   */
+  async function failMidway(key: string, test: (local: Awaited<ReturnType<typeof tempLake>>) => Promise<void>, slowFirstClose = false) {
     const local = await tempLake();
     try {
       const contract = await salesContract();
       const rows = ['1,C1,Lamp,1,1.00,2024-03-01,', '2,C2,Lamp,1,1.00,2024-03-02,', '3,C3,Lamp,1,1.00,2024-03-03,'];
-      await landRaw(local, 'sales/orders/c.csv', `order_id,customer_id,product,quantity,price,order_date,notes\n${rows.join('\n')}\n`);
-      // The first file is slow to complete, the third cannot be opened.
+      await landRaw(local, key, `order_id,customer_id,product,quantity,price,order_date,notes\n${rows.join('\n')}\n`);
       let opened = 0;
       const processed = Object.create(local.lake.processed) as ObjectStore;
-      processed.openSink = async (key, type) => {
+      processed.openSink = async (sinkKey, type) => {
         const n = ++opened;
         if (n === 3) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
-        const sink = await local.lake.processed.openSink(key, type);
-        if (n !== 1) return sink;
+        const sink = await local.lake.processed.openSink(sinkKey, type);
+        if (n !== 1 || !slowFirstClose) return sink;
         return { ...sink, close: async () => (await new Promise((resolve) => setTimeout(resolve, 300)), sink.close()) };
       };
-      await expect(processObject('sales/orders/c.csv', contract, { ...local.lake, processed })).rejects.toThrow('Access Denied');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect((await local.lake.processed.list('')).filter((o) => o.key.endsWith('.parquet'))).toEqual([]);
+      await expect(processObject(key, contract, { ...local.lake, processed })).rejects.toThrow('Access Denied');
+      await test(local);
     } finally {
       await local.cleanup();
     }
+  }
+
+  it('a run that fails midway waits for the files still being completed, so none appears after it has cleaned up', async () => {
+    await failMidway(
+      'sales/orders/c.csv',
+      async (local) => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect((await local.lake.processed.list('')).filter((o) => o.key.endsWith('.parquet'))).toEqual([]);
+      },
+      true,
+    );
   });
 
   it('a run that fails midway leaves no Parquet of its own behind', async () => {
-    const local = await tempLake();
-    try {
-      const contract = await salesContract();
-      const rows = ['1,C1,Lamp,1,1.00,2024-03-01,', '2,C2,Lamp,1,1.00,2024-03-02,', '3,C3,Lamp,1,1.00,2024-03-03,'];
-      await landRaw(local, 'sales/orders/b.csv', `order_id,customer_id,product,quantity,price,order_date,notes\n${rows.join('\n')}\n`);
-      // The third file cannot be opened: the two completed before it must not stay visible.
-      let opened = 0;
-      const processed = Object.create(local.lake.processed) as ObjectStore;
-      processed.openSink = async (key, type) => {
-        if (++opened === 3) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
-        return local.lake.processed.openSink(key, type);
-      };
-      await expect(processObject('sales/orders/b.csv', contract, { ...local.lake, processed })).rejects.toThrow('Access Denied');
-      expect(await local.lake.processed.list('')).toEqual([]);
-    } finally {
-      await local.cleanup();
-    }
+    // The two files completed before the third must not stay visible.
+    await failMidway('sales/orders/b.csv', async (local) => expect(await local.lake.processed.list('')).toEqual([]));
   });
 });
