@@ -231,6 +231,11 @@ function recordingCompletedObjects(store: ObjectStore): { store: ObjectStore; ke
       },
     };
   };
+  recording.write = async (key, body, contentType) => {
+    const bytes = await store.write(key, body, contentType);
+    keys.push(key);
+    return bytes;
+  };
   return { store: recording, keys };
 }
 

@@ -38,6 +38,8 @@ interface PartitionBuffer {
   closed?: boolean;
 }
 
+const PARQUET = 'application/vnd.apache.parquet';
+
 /** Files `finish` completes concurrently. */
 const FILES_COMPLETED_AT_ONCE = 8;
 
@@ -143,7 +145,14 @@ export class PartitionedParquetWriter {
   private async writeRowGroup(partition: PartitionBuffer, bounded = true): Promise<void> {
     if (partition.buffered === 0 && partition.file) return;
     const { store, columns: fileColumns } = this.options;
-    partition.file ??= new ParquetFileWriter(fileColumns, () => store.openSink(partition.key, 'application/vnd.apache.parquet'));
+    partition.file ??= new ParquetFileWriter(
+      fileColumns,
+      {
+        open: () => store.openSink(partition.key, PARQUET),
+        put: (bytes) => store.write(partition.key, bytes, PARQUET),
+      },
+      partition.bufferedBytes,
+    );
     const { buffered } = partition;
     const columns = partition.columns.map((column) => column.take());
     partition.buffered = 0;

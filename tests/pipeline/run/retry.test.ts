@@ -67,11 +67,13 @@ describe('retries of transient AWS faults', () => {
       const contract = await salesContract();
       await landRaw(local, 'sales/orders/a.csv', 'order_id,customer_id,product,quantity,price,order_date,notes\n1,C1,Lamp,1,1.00,2024-03-01,\n');
       const raw = faulty(local.lake.raw, 'read', 2, slowDown);
-      const processed = faulty(local.lake.processed, 'openSink', 1, slowDown);
+      // A small Parquet file goes out in one write (its first call here), as a PutObject would.
+      const processed = faulty(local.lake.processed, 'write', 1, slowDown);
       const lake: Lake = retryingLake({ raw, processed, quarantine: local.lake.quarantine }, instant);
       const manifest = await processObject('sales/orders/a.csv', contract, lake);
       expect(manifest.rowsWritten).toBe(1);
-      expect([raw.calls, processed.calls]).toEqual([3, 2]);
+      // Writes: the Parquet file refused once, then written, then the run's manifest.
+      expect([raw.calls, processed.calls]).toEqual([3, 3]);
 
       let attempts = 0;
       const flaky: Catalog = {
@@ -113,7 +115,7 @@ describe('retries of transient AWS faults', () => {
   });
 
   /**
-   * A three-partition sales file whose third Parquet file cannot be opened (Access Denied); `slowFirstClose` makes the
+   * A three-partition sales file whose third Parquet file cannot be written (Access Denied); `slowFirstClose` makes the
    * first file take a while to complete. Resolves once the run has failed, with the lake to look at.
    */
   async function failMidway(key: string, test: (local: Awaited<ReturnType<typeof tempLake>>) => Promise<void>, slowFirstClose = false) {
@@ -122,14 +124,15 @@ describe('retries of transient AWS faults', () => {
       const contract = await salesContract();
       const rows = ['1,C1,Lamp,1,1.00,2024-03-01,', '2,C2,Lamp,1,1.00,2024-03-02,', '3,C3,Lamp,1,1.00,2024-03-03,'];
       await landRaw(local, key, `order_id,customer_id,product,quantity,price,order_date,notes\n${rows.join('\n')}\n`);
-      let opened = 0;
+      // Each small Parquet file goes out in one write.
+      let written = 0;
       const processed = Object.create(local.lake.processed) as ObjectStore;
-      processed.openSink = async (sinkKey, type) => {
-        const n = ++opened;
+      processed.write = async (objectKey, body, type) => {
+        if (!objectKey.endsWith('.parquet')) return local.lake.processed.write(objectKey, body, type);
+        const n = ++written;
         if (n === 3) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
-        const sink = await local.lake.processed.openSink(sinkKey, type);
-        if (n !== 1 || !slowFirstClose) return sink;
-        return { ...sink, close: async () => (await new Promise((resolve) => setTimeout(resolve, 300)), sink.close()) };
+        if (n === 1 && slowFirstClose) await new Promise((resolve) => setTimeout(resolve, 300));
+        return local.lake.processed.write(objectKey, body, type);
       };
       await expect(processObject(key, contract, { ...local.lake, processed })).rejects.toThrow('Access Denied');
       await test(local);

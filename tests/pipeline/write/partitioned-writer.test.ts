@@ -136,4 +136,27 @@ describe('PartitionedParquetWriter', () => {
       expect((await readBack(output.key)).rows.map((r) => r.id)).toEqual([0, 1, 2].map((k) => BigInt(day + k * 1500)));
     }
   });
+
+  it('writes a small file in one write, never opening a stream, and its few values PLAIN, without a dictionary page', async () => {
+    const calls = { opened: 0, written: 0 };
+    const counting = Object.create(store) as DirectoryObjectStore;
+    counting.openSink = (key: string) => (calls.opened++, store.openSink(key));
+    counting.write = (key: string, body: Uint8Array | string) => (calls.written++, store.write(key, body));
+    const writer = new PartitionedParquetWriter({
+      store: counting, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 1000, maxBufferedRows: 1_000_000,
+    });
+    // 12 rows of one partition (each note repeated: a dictionary's case, were there more of them); 3,000 of another.
+    for (let i = 0; i < 12; i++) await writer.add([BigInt(i), 'same note', 1], 'day=1/');
+    for (let i = 0; i < 3000; i++) await writer.add([BigInt(i), 'same note', 2], 'day=2/');
+    const [small, large] = await writer.finish();
+    expect(calls).toEqual({ opened: 0, written: 2 });
+    const encodings = async (key: string) => {
+      const bytes = await readFile(path.join(dir, key));
+      const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      return meta.row_groups[0]!.columns.map((c) => [c.meta_data!.encodings, c.meta_data!.dictionary_page_offset !== undefined]);
+    };
+    expect(await encodings(small!.key)).toEqual([[['PLAIN'], false], [['PLAIN'], false], [['PLAIN'], false]]);
+    expect((await encodings(large!.key))[1]).toEqual([['PLAIN', 'RLE_DICTIONARY'], true]);
+    expect((await readBack(small!.key)).rows.map((r) => [r.id, r.note])).toEqual(Array.from({ length: 12 }, (_, i) => [BigInt(i), 'same note']));
+  });
 });
