@@ -14,8 +14,13 @@ import { cutTargets, indexOfByte, type RangeCut } from './range-cuts.js';
  */
 
 export interface CsvSplit {
-  /** File size in bytes. */
+  /** Bytes read: the file's size, or less when the reading stopped at the last cut (`partial`). */
   size: number;
+  /**
+   * Read only up to the last cut: the rest is the last range's, whose scanner starts in the right quote state there and
+   * meets whatever follows exactly as the serial run would (a fault there sends the file back to one piece).
+   */
+  partial?: boolean;
   /** Cuts in increasing order, at most one per target, none at 0 or at the end. */
   cuts: RangeCut[];
   /** Why the file cannot be cut (it is malformed where the scanner would stop), if so. */
@@ -45,6 +50,8 @@ export class CsvSplitFinder {
   private endedWithCr = false;
   private readonly cuts: RangeCut[] = [];
   private malformed?: string;
+  /** Every target was cut: nothing after the last cut is scanned. */
+  private stopped = false;
   /** BOM bytes matched at the start of the file so far; -1 once it is known to have none. */
   private bomBytes = 0;
 
@@ -56,7 +63,7 @@ export class CsvSplitFinder {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.malformed) return;
+    if (this.malformed || this.stopped) return;
     let i = 0;
     // The decoder drops a leading BOM: a quote right after it opens a field.
     while (this.bomBytes >= 0 && this.bomBytes < BOM.length && i < chunk.byteLength) {
@@ -75,6 +82,11 @@ export class CsvSplitFinder {
         const q = indexOfByte(chunk, quote, i);
         const stop = q < 0 ? n : q;
         this.cutWithin(chunk, i, stop);
+        // Every cut made: what follows is the last range's to read (a fault there is its scanner's to meet).
+        if (this.nextTarget >= this.targets.length) {
+          this.stopped = true;
+          break;
+        }
         if (q < 0) break;
         // (A partial BOM skipped above is not a field start: its bytes stand before the quote.)
         const before = q === fieldStart ? -1 : q > 0 ? chunk[q - 1]! : this.lastByte;
@@ -103,7 +115,14 @@ export class CsvSplitFinder {
     this.base += n;
   }
 
-  finish(): CsvSplit {
+  /** Every target has its cut: the rest of the file need not be read (nor is it looked at). */
+  get complete(): boolean {
+    return this.stopped;
+  }
+
+  /** @param size the file's size, when the reading stopped before its end (`complete`) */
+  finish(size?: number): CsvSplit {
+    if (this.stopped) return { size: this.base, partial: true, cuts: this.cuts.filter((c) => c.byte < (size ?? this.base)) };
     if (!this.malformed && this.state === INSIDE) this.malformed = 'a quoted field is never closed';
     if (this.malformed) return { size: this.base, cuts: [], malformed: this.malformed };
     return { size: this.base, cuts: this.cuts.filter((c) => c.byte < this.base) };
@@ -150,6 +169,10 @@ export async function findCsvCuts(
   options: { quote: string; delimiter: string; size: number; parts: number },
 ): Promise<CsvSplit> {
   const finder = new CsvSplitFinder({ ...options, targets: cutTargets(options.size, options.parts) });
-  for await (const chunk of bytes) finder.push(chunk);
+  for await (const chunk of bytes) {
+    finder.push(chunk);
+    // Leaving the loop closes the stream: a planner reads 1/parts less of the object (a GET cut short, on S3).
+    if (finder.complete) return finder.finish(options.size);
+  }
   return finder.finish();
 }

@@ -9,8 +9,10 @@ import { cutTargets, indexOfByte, type RangeCut } from './range-cuts.js';
  */
 
 export interface JsonLinesSplit {
-  /** File size in bytes. */
+  /** Bytes read: the file's size, or less when the reading stopped at the last cut (`partial`). */
   size: number;
+  /** Read only up to the last cut (the rest is the last range's to read). */
+  partial?: boolean;
   /** Cuts in increasing order, at most one per target, none at 0 or at the end. */
   cuts: RangeCut[];
 }
@@ -50,7 +52,14 @@ export class JsonLinesSplitFinder {
     this.base += n;
   }
 
-  finish(): JsonLinesSplit {
+  /** Every target has its cut. */
+  get complete(): boolean {
+    return this.nextTarget >= this.targets.length;
+  }
+
+  /** @param size the file's size, when the reading stopped before its end (`complete`) */
+  finish(size?: number): JsonLinesSplit {
+    if (size !== undefined && this.complete) return { size: this.base, partial: true, cuts: this.cuts.filter((c) => c.byte < size) };
     return { size: this.base, cuts: this.cuts.filter((c) => c.byte < this.base) };
   }
 }
@@ -64,6 +73,9 @@ function countLineFeeds(chunk: Uint8Array, from: number, to: number): number {
 /** Cuts a JSON-lines file's bytes near `parts` equal ranges apart. */
 export async function findJsonLinesCuts(bytes: AsyncIterable<Uint8Array>, options: { size: number; parts: number }): Promise<JsonLinesSplit> {
   const finder = new JsonLinesSplitFinder(cutTargets(options.size, options.parts));
-  for await (const chunk of bytes) finder.push(chunk);
+  for await (const chunk of bytes) {
+    finder.push(chunk);
+    if (finder.complete) return finder.finish(options.size);
+  }
   return finder.finish();
 }

@@ -59,22 +59,23 @@ interface Plan {
 }
 
 async function planCsv(sourceKey: string, contract: DatasetContract, lake: Lake, size: number, parts: number): Promise<Plan | undefined> {
-  const header = await readHeader(sourceKey, contract, lake);
-  if (!header) return undefined;
   const split = await findCsvCuts(await lake.raw.read(sourceKey), { ...contract.csv, size, parts });
-  if (split.malformed || split.cuts.length === 0 || split.size !== size) return undefined;
+  if (split.malformed || split.cuts.length === 0 || (split.partial ? split.size > size : split.size !== size)) return undefined;
+  // The header is the first range's first record (a cut is never before the end of a record): only that range is read.
+  const header = await readHeader(sourceKey, contract, lake, split.cuts[0]!.byte);
+  if (!header) return undefined;
   return { header, cuts: split.cuts };
 }
 
 async function planJsonLines(sourceKey: string, lake: Lake, size: number, parts: number): Promise<Plan | undefined> {
   const split = await findJsonLinesCuts(await lake.raw.read(sourceKey), { size, parts });
-  if (split.cuts.length === 0 || split.size !== size) return undefined;
+  if (split.cuts.length === 0 || (split.partial ? split.size > size : split.size !== size)) return undefined;
   return { header: [], cuts: split.cuts };
 }
 
-/** The file's header fields, if the contract takes them. */
-async function readHeader(sourceKey: string, contract: DatasetContract, lake: Lake): Promise<string[] | undefined> {
-  const batches = readCsvRecords(await lake.raw.read(sourceKey), { fileName: sourceKey, ...contract.csv, batchSize: 1 });
+/** The file's header fields, if the contract takes them, read from its first `end` bytes. */
+async function readHeader(sourceKey: string, contract: DatasetContract, lake: Lake, end: number): Promise<string[] | undefined> {
+  const batches = readCsvRecords(await lake.raw.readRange!(sourceKey, 0, end), { fileName: sourceKey, ...contract.csv, batchSize: 1 });
   try {
     const first = await batches.next();
     const fields = first.done ? undefined : first.value[0]?.fields;

@@ -43,7 +43,9 @@ describe('CSV cuts (quote state followed exactly)', () => {
       fc.asyncProperty(file, fc.integer({ min: 2, max: 12 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }), async (bytes, parts, chunkSizes) => {
         const split = await findCsvCuts(inChunks(bytes, chunkSizes), { ...options, size: bytes.length, parts });
         expect(split.malformed).toBeUndefined();
-        expect(split.size).toBe(bytes.length);
+        // Read to the end, or to the last cut (the rest is the last range's).
+        if (split.partial) expect(split.size).toBeLessThanOrEqual(bytes.length);
+        else expect(split.size).toBe(bytes.length);
         const whole = await records(bytes);
         const starts = [{ byte: 0, line: 1 }, ...split.cuts];
         const pieces: SourceRecord[] = [];
@@ -75,4 +77,20 @@ describe('CSV cuts (quote state followed exactly)', () => {
       expect((await findCsvCuts(inChunks(bytes, [3]), { ...options, size: bytes.length, parts: 3 })).malformed).toBeDefined();
     }
   });
+
+  it('stops reading at the last cut: the rest of the file is the last range’s', async () => {
+    const bytes = Buffer.from(['a,b', ...Array.from({ length: 1000 }, (_, i) => `${i},"x${i}"`)].join('\n') + '\n"never closed,1\n');
+    let read = 0;
+    async function* chunks() {
+      for (let at = 0; at < bytes.length; at += 100) {
+        read = at + 100;
+        yield bytes.subarray(at, at + 100);
+      }
+    }
+    const split = await findCsvCuts(chunks(), { ...options, size: bytes.length, parts: 2 });
+    expect(split).toMatchObject({ partial: true, cuts: [{ byte: expect.any(Number) as number }] });
+    expect(read).toBeLessThan(bytes.length * 0.6);
+    expect(split.malformed).toBeUndefined();
+  });
 });
+

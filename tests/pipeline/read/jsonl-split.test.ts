@@ -36,7 +36,9 @@ describe('JSON-lines cuts (after a line feed)', () => {
     await fc.assert(
       fc.asyncProperty(file, fc.integer({ min: 2, max: 12 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }), async (bytes, parts, chunkSizes) => {
         const split = await findJsonLinesCuts(inChunks(bytes, chunkSizes), { size: bytes.length, parts });
-        expect(split.size).toBe(bytes.length);
+        // Read to the end, or to the last cut (the rest is the last range's).
+        if (split.partial) expect(split.size).toBeLessThanOrEqual(bytes.length);
+        else expect(split.size).toBe(bytes.length);
         const starts = [{ byte: 0, line: 1 }, ...split.cuts];
         const pieces: FramedRecord[] = [];
         for (let k = 0; k < starts.length; k++) {

@@ -121,7 +121,8 @@ describe('a file converted in byte ranges', () => {
     const local = await tempLake();
     try {
       await landRaw(local, 'orders/a.csv.gz', gzipSync(body));
-      await landRaw(local, 'orders/b.csv', `${body}\n51,"open,1,2024-01-01,\n`);
+      // A quote opened early and never closed: no cut can be made after it, and the file is read to its end.
+      await landRaw(local, 'orders/b.csv', body.replace('\n3,c,', '\n3,"c,'));
       await landRaw(local, 'orders/c.csv', body);
       expect(await planRanges('orders/a.csv.gz', contract, local.lake, { parts: 4, minRangeBytes: 10 })).toBeUndefined();
       expect(await planRanges('orders/b.csv', contract, local.lake, { parts: 4, minRangeBytes: 10 })).toBeUndefined();
@@ -129,6 +130,15 @@ describe('a file converted in byte ranges', () => {
       expect((await planRanges('orders/c.csv', contract, local.lake, { parts: 4, minRangeBytes: 10 }))?.length).toBe(4);
     } finally {
       await local.cleanup();
+    }
+  });
+
+  it('cuts a file whose fault lies after the last cut, reading only up to that cut; the lake is the serial run’s', async () => {
+    const body = ['id,customer,qty,day,note', ...Array.from({ length: 400 }, (_, i) => `${i},c${i},1,2024-01-01,`)].join('\n');
+    for (const tail of ['\n401,"open,1,2024-01-01,\n', '\n401,"x"y,1,2024-01-01,\n']) {
+      const { serial, ranged, planned } = await runBoth(body + tail, contractFrom(contractYaml(0.5, 'id')), 4, 1000);
+      expect(planned).toBe(4);
+      expect(ranged).toEqual(serial);
     }
   });
 
