@@ -45,6 +45,7 @@ export async function buildLambda(options: { template?: string; functionName?: s
     format: (props.Format ?? 'cjs') as BuildOptions['format'],
     minify: props.Minify === undefined ? true : props.Minify === true,
     sourcemap: props.Sourcemap === true,
+    sourcesContent: props.SourcesContent === undefined ? true : props.SourcesContent === true,
     mainFields: props.MainFields ? String(props.MainFields).split(',') : undefined,
     external: list(props.External),
     outExtension: pairs(props.OutExtension),
