@@ -34,13 +34,13 @@ export class DirectoryObjectStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
       throw error;
     }
-    return createReadStream(file, { highWaterMark: 1024 * 1024 });
+    return createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   }
 
   async readRange(key: string, start: number, end: number): Promise<AsyncIterable<Uint8Array>> {
     await this.read(key).then((stream) => (stream as ReturnType<typeof createReadStream>).destroy());
     if (end <= start) return (async function* () {})();
-    return createReadStream(this.pathOf(key), { highWaterMark: 1024 * 1024, start, end: end - 1 });
+    return createReadStream(this.pathOf(key), { highWaterMark: RANGE_CHUNK_BYTES, start, end: end - 1 });
   }
 
   /**
@@ -158,6 +158,15 @@ export class DirectoryObjectStore implements ObjectStore {
     return key === '' ? `${this.root}/` : path.join(this.root, key) + (key.endsWith('/') ? '/' : '');
   }
 }
+
+/**
+ * Bytes a read hands over at a time. 64 KiB rather than 1 MiB: as fast (a 1M-row ingest in one thread 2.6–2.8 s either
+ * way), and the peak 50–60 MB lower (1M rows: ~255 → ~195 MB; 5M: 263–299 → 234–254 MB): a freed 1 MiB chunk moves
+ * glibc's mmap threshold up, the next ones come from its heap, and a file read through leaves that heap fragmented.
+ */
+const READ_CHUNK_BYTES = 64 * 1024;
+/** A byte range (a worker's): 256 KiB, where 64 KiB cost two workers ~3% (the same memory as 1 MiB there). */
+const RANGE_CHUNK_BYTES = 256 * 1024;
 
 /** Objects up to this size are written with blocking calls (see `write`). */
 const BLOCKING_WRITE_BYTES = 256 * 1024;
