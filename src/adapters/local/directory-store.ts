@@ -51,8 +51,8 @@ export class DirectoryObjectStore implements ObjectStore {
   async write(key: string, body: Uint8Array | string): Promise<number> {
     const file = this.pathOf(key);
     const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    const temporary = temporaryPath(file);
     if (bytes <= BLOCKING_WRITE_BYTES) {
+      const temporary = temporaryPath(file);
       try {
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(temporary, body);
@@ -63,14 +63,7 @@ export class DirectoryObjectStore implements ObjectStore {
       }
       return bytes;
     }
-    await mkdir(path.dirname(file), { recursive: true });
-    try {
-      await writeFile(temporary, body);
-      await rename(temporary, file);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    await intoPlace(file, (temporaryFile) => writeFile(temporaryFile, body));
     return bytes;
   }
 
@@ -80,16 +73,7 @@ export class DirectoryObjectStore implements ObjectStore {
    * temporary file renamed into place.
    */
   async copyIn(file: string, key: string): Promise<void> {
-    const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    const temporary = temporaryPath(target);
-    try {
-      await copyFile(file, temporary);
-      await rename(temporary, target);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    await intoPlace(this.pathOf(key), (temporary) => copyFile(file, temporary));
   }
 
   async openSink(key: string): Promise<ObjectSink> {
@@ -170,6 +154,19 @@ const RANGE_CHUNK_BYTES = 256 * 1024;
 
 /** Objects up to this size are written with blocking calls (see `write`). */
 const BLOCKING_WRITE_BYTES = 256 * 1024;
+
+/** Makes `file` by filling a temporary file beside it and renaming that into place; nothing is left if it fails. */
+async function intoPlace(file: string, fill: (temporary: string) => Promise<void>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = temporaryPath(file);
+  try {
+    await fill(temporary);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
 
 function temporaryPath(file: string): string {
   return `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
