@@ -37,6 +37,11 @@ console.log(
 );
 // The other entry points (the range worker threads' script): loaded only when a worker starts, never at a cold start.
 for (const entry of bundle.entries.slice(1)) console.log(`| ${path.basename(entry.outfile)} | ${size(entry.bytes)} | | | not imported by the handler |`);
+// The template's other functions, for their size against the same budget (their cold starts are not timed here).
+for (const functionName of ['FanOutFunction', 'RefreshFunction', 'ExtractFunction']) {
+  const other = await buildLambda({ functionName, outdir: `bench/.data/lambda-${functionName}` });
+  for (const entry of other.entries) console.log(`| ${functionName}: ${path.basename(entry.outfile)} | ${size(entry.bytes)} | | | |`);
+}
 
 function size(bytes: number): string {
   return `${bytes.toLocaleString('en')} (${(bytes / 1024 / 1024).toFixed(2)} MiB)`;
