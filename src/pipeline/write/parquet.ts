@@ -118,6 +118,10 @@ class SinkByteWriter extends ByteWriter {
     return this.index;
   }
 
+  get streaming(): boolean {
+    return this.sink !== undefined;
+  }
+
   flush(): Promise<void> | undefined {
     if (this.index === 0 || (!this.sink && this.index < OPEN_SINK_AT)) return undefined;
     return this.drain();
@@ -200,6 +204,11 @@ export class ParquetFileWriter {
   /** Encoded bytes held in memory, not yet sent to the object. */
   get pendingBytes(): number {
     return this.bytes.pendingBytes;
+  }
+
+  /** Its object is open as a streaming write (it reached 1 MiB); otherwise `close` writes it whole in one go. */
+  get streaming(): boolean {
+    return this.bytes.streaming;
   }
 
   /**

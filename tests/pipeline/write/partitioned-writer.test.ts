@@ -159,4 +159,28 @@ describe('PartitionedParquetWriter', () => {
     expect((await encodings(large!.key))[1]).toEqual([['PLAIN', 'RLE_DICTIONARY'], true]);
     expect((await readBack(small!.key)).rows.map((r) => [r.id, r.note])).toEqual(Array.from({ length: 12 }, (_, i) => [BigInt(i), 'same note']));
   });
+
+  it('leaves small files’ writes in flight while it encodes the next (up to 64), and returns once all are done', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow = Object.create(store) as DirectoryObjectStore;
+    // A PutObject's round trip, roughly.
+    slow.write = async (key: string, body: Uint8Array | string) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight--;
+      return store.write(key, body);
+    };
+    const writer = new PartitionedParquetWriter({
+      store: slow, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 1000, maxBufferedRows: 1_000_000,
+    });
+    for (let i = 0; i < 600; i++) await writer.add([BigInt(i), null, i % 300], `day=${i % 300}/`);
+    const outputs = await writer.finish();
+    expect(inFlight).toBe(0);
+    expect(most).toBeGreaterThan(8);
+    expect(most).toBeLessThanOrEqual(64);
+    expect(outputs.map((o) => o.rows)).toEqual(Array(300).fill(2));
+    expect((await readBack(outputs[299]!.key)).rows.map((r) => r.id)).toEqual([299n, 599n]);
+  });
 });
+
