@@ -76,14 +76,6 @@ export class DuckDbCatalog implements Catalog {
     private readonly openOptions: CatalogOpenOptions = {},
   ) {}
 
-  /**
-   * Loads DuckDB's library now, in the background, without opening the catalog: for a caller about to sit idle (while
-   * worker threads convert a file), so the registration that follows does not wait for it (~40 ms).
-   */
-  preload(): void {
-    void loadDuckDb().catch(() => undefined);
-  }
-
   /** The calls `work` makes share one open of the database file (each open and close costs tens of ms). */
   together<T>(work: () => Promise<T>): Promise<T> {
     if (this.session.getStore()) return work();

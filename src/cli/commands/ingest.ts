@@ -18,7 +18,6 @@ import type { ObjectStore } from '../../pipeline/contract/ports.js';
 import { defaultWorkers } from '../../adapters/threads/range-worker-pool.js';
 import { localRangeWorkers } from '../../adapters/local/range-workers.js';
 import type { RangeSetup } from '../../pipeline/run/ranged-run.js';
-import type { RangeRunner } from '../../pipeline/run/range-task.js';
 import { DEFAULT_MIN_RANGE_BYTES } from '../../pipeline/run/range-plan.js';
 
 /**
@@ -41,9 +40,7 @@ export async function ingestFiles(
   try {
     // Files big enough to be cut: the workers start now, while the first file is landed and cut.
     if (pool && sizes.some((size) => size >= 2 * DEFAULT_MIN_RANGE_BYTES)) pool.warm();
-    // While the workers convert, this thread only waits: DuckDB's library is loaded then, not after.
-    const run: RangeRunner | undefined = pool && ((...args) => (context.local.catalog.preload(), pool.run(...args)));
-    return await ingestAll(files, sizes, datasetName, { ...context, ...(run && { ranges: { parts: workers, run } }) }, print, options);
+    return await ingestAll(files, sizes, datasetName, { ...context, ...(pool && { ranges: { parts: workers, run: pool.run } }) }, print, options);
   } finally {
     await pool?.close();
   }
