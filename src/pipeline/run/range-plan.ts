@@ -60,7 +60,7 @@ interface Plan {
 
 async function planCsv(sourceKey: string, contract: DatasetContract, lake: Lake, size: number, parts: number): Promise<Plan | undefined> {
   const split = await findCsvCuts(await lake.raw.read(sourceKey), { ...contract.csv, size, parts });
-  if (split.malformed || split.cuts.length === 0 || (split.partial ? split.size > size : split.size !== size)) return undefined;
+  if (split.malformed || split.cuts.length === 0 || !readAsListed(split, size)) return undefined;
   // The header is the first range's first record (a cut is never before the end of a record): only that range is read.
   const header = await readHeader(sourceKey, contract, lake, split.cuts[0]!.byte);
   if (!header) return undefined;
@@ -69,8 +69,13 @@ async function planCsv(sourceKey: string, contract: DatasetContract, lake: Lake,
 
 async function planJsonLines(sourceKey: string, lake: Lake, size: number, parts: number): Promise<Plan | undefined> {
   const split = await findJsonLinesCuts(await lake.raw.read(sourceKey), { size, parts });
-  if (split.cuts.length === 0 || (split.partial ? split.size > size : split.size !== size)) return undefined;
+  if (split.cuts.length === 0 || !readAsListed(split, size)) return undefined;
   return { header: [], cuts: split.cuts };
+}
+
+/** The bytes read fit the size the listing gave: all of them, or no more when reading stopped at the last cut. */
+function readAsListed(split: { size: number; partial?: boolean }, size: number): boolean {
+  return split.partial ? split.size <= size : split.size === size;
 }
 
 /** The file's header fields, if the contract takes them, read from its first `end` bytes. */
