@@ -10,6 +10,12 @@ import { buildLambda } from '../../scripts/build-lambda.js';
  * stays within the 1 MB budget and loads; the refresh function's, which no end-to-end test runs, answers a batch.
  */
 let work: string;
+/** Each function built once for the tests below. */
+const built = new Map<string, ReturnType<typeof buildLambda>>();
+const bundleOf = (functionName: string) => {
+  if (!built.has(functionName)) built.set(functionName, buildLambda({ functionName, outdir: path.join(work, functionName) }));
+  return built.get(functionName)!;
+};
 const saved: Record<string, string | undefined> = {};
 const environment = {
   AWS_REGION: 'us-east-1',
@@ -40,7 +46,7 @@ describe.each([
   ['ExtractFunction', 'extract.mjs'],
 ])('the %s bundle', (functionName, file) => {
   it('builds within 1 MB, without the CLI, DuckDB or the contract parser', async () => {
-    const bundle = await buildLambda({ functionName, outdir: path.join(work, functionName) });
+    const bundle = await bundleOf(functionName);
     expect(path.basename(bundle.outfile)).toBe(file);
     expect(bundle.bytes).toBeLessThanOrEqual(1_000_000);
     expect(bundle.inputs.filter((input) => /@duckdb|commander|node_modules\/(zod|yaml)\/|src\/cli\//.test(input))).toEqual([]);
@@ -50,7 +56,7 @@ describe.each([
 });
 
 it('the refresh bundle answers an empty batch with no failures', async () => {
-  const bundle = await buildLambda({ functionName: 'RefreshFunction', outdir: path.join(work, 'refresh-run') });
+  const bundle = await bundleOf('RefreshFunction');
   const { handler } = (await import(pathToFileURL(bundle.outfile).href)) as {
     handler: (event: SQSEvent, context: Context) => Promise<unknown>;
   };
