@@ -2,6 +2,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { snappyCompressor } from 'hysnappy';
 import type { SchemaElement } from 'hyparquet';
 import type { ObjectSink } from '../contract/ports.js';
+import { finishParquet } from './parquet-footer.js';
 import type { ColumnType } from '../contract/column-type.js';
 
 /**
@@ -26,9 +27,20 @@ const SNAPPY = snappyCompressor();
 /** Column values for one row group, in file-column order; null for a missing value. */
 export type ColumnArrays = unknown[][];
 
+/**
+ * The Parquet schema of files with these columns: one array per columns array, so that every file of a run shares it
+ * (and the footer writer serialises it once, see parquet-footer.ts).
+ */
 export function parquetSchema(columns: FileColumn[]): SchemaElement[] {
-  return [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
+  let schema = schemas.get(columns);
+  if (!schema) {
+    schema = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
+    schemas.set(columns, schema);
+  }
+  return schema;
 }
+
+const schemas = new WeakMap<FileColumn[], SchemaElement[]>();
 
 function schemaElement({ name, type, required }: FileColumn): SchemaElement {
   const repetition_type = required ? 'REQUIRED' : 'OPTIONAL';
@@ -257,7 +269,7 @@ export class ParquetFileWriter {
 
   /** Footer, then the object is complete; resolves with the file's size in bytes. */
   async close(): Promise<number> {
-    await this.writer.finish();
+    await finishParquet(this.writer, this.bytes);
     return this.bytes.close();
   }
 
