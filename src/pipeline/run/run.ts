@@ -4,7 +4,7 @@ import { openRecordReader } from '../read/open-reader.js';
 import { ignoredFieldsWarnings, type QuarantineFormat, type SourceRecord } from '../read/record-reader.js';
 import { decompressed } from '../read/decompress.js';
 import { InputFileError, ObjectNotFoundError } from '../contract/errors.js';
-import { parquetKey, rangeParquetKey, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
+import { parquetKey, parquetKeysFor, rejectedFileKey, rejectionReasonKey, sourceManifestKey } from '../write/layout.js';
 import { ManifestBuilder } from './manifest.js';
 import type { RunManifest } from '../contract/run-manifest.js';
 import { partitionPathFor, fileColumns } from '../write/partition.js';
@@ -117,7 +117,7 @@ async function convert(
     store: written.store,
     columns,
     rowIndexes: columns.map((c) => [...rowColumns, ...LINEAGE_COLUMNS.map((l) => l.name)].indexOf(c.name)),
-    keyFor: (path) => (task ? rangeParquetKey(contract.name, path, sourceKey, task.index) : parquetKey(contract.name, path, sourceKey)),
+    keyFor: parquetKeysFor(contract.name, sourceKey, task?.index),
     rowGroupSize: contract.rowGroupSize,
     // Buffered rows are compact (tens of bytes each): enough of them that 100 open partitions still get row groups of
     // thousands of rows. The byte bound (64 MiB) holds wide tables in check.

@@ -24,12 +24,18 @@ export function tablePrefix(table: string): string {
 }
 
 export function parquetKey(table: string, partitionPath: string, sourceKey: string): string {
-  return `${tablePrefix(table)}${partitionPath}${sourceStem(sourceKey)}.parquet`;
+  return parquetKeysFor(table, sourceKey)(partitionPath);
 }
 
-/** A byte range's file of a partition, for a source converted in ranges: `<stem>-r0003.parquet` (range 3, 0-based). */
-export function rangeParquetKey(table: string, partitionPath: string, sourceKey: string, range: number): string {
-  return `${tablePrefix(table)}${partitionPath}${sourceStem(sourceKey)}-r${String(range).padStart(4, '0')}.parquet`;
+/**
+ * `parquetKey` of one source for any partition, its stem worked out once (a run over 20,000 partitions asks 20,000
+ * times, and the stem is a SHA-256 and four regular expressions). With a range, a byte range's file of the partition,
+ * for a source converted in ranges: `<stem>-r0003.parquet` (range 3, 0-based).
+ */
+export function parquetKeysFor(table: string, sourceKey: string, range?: number): (partitionPath: string) => string {
+  const prefix = tablePrefix(table);
+  const name = `${sourceStem(sourceKey)}${range === undefined ? '' : `-r${String(range).padStart(4, '0')}`}.parquet`;
+  return (partitionPath) => `${prefix}${partitionPath}${name}`;
 }
 
 /** A byte range's quarantined rows, joined in file order into `quarantineKey` when the ranges are settled. */

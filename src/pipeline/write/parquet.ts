@@ -3,6 +3,7 @@ import { snappyCompressor } from 'hysnappy';
 import type { SchemaElement } from 'hyparquet';
 import type { ObjectSink } from '../contract/ports.js';
 import { finishParquet } from './parquet-footer.js';
+import { isSmallRowGroup, writeSmallRowGroup } from './small-row-group.js';
 import type { ColumnType } from '../contract/column-type.js';
 
 /**
@@ -229,13 +230,20 @@ export class ParquetFileWriter {
    */
   async writeRowGroup(data: ColumnArrays, rowCount: number): Promise<void> {
     if (rowCount === 0) return;
-    const columnData = this.columns.map((column, index) => ({
-      name: column.name,
-      data: data[index] as never[],
-      encoding: this.encodingOf(column, index, data[index]!),
-      statistics: column.statistics ?? true,
-    }));
-    await this.writer.write({ columnData, rowGroupSize: rowCount });
+    const encodings = this.columns.map((column, index) => this.encodingOf(column, index, data[index]!));
+    if (isSmallRowGroup(this.writer.schema, rowCount, encodings)) {
+      // A few rows (a small partition): the same bytes as below, without hyparquet-writer's costs per chunk.
+      const columns = this.columns.map((column, index) => ({ values: data[index]!, statistics: column.statistics ?? true }));
+      await writeSmallRowGroup(this.writer, columns, rowCount);
+    } else {
+      const columnData = this.columns.map((column, index) => ({
+        name: column.name,
+        data: data[index] as never[],
+        encoding: encodings[index],
+        statistics: column.statistics ?? true,
+      }));
+      await this.writer.write({ columnData, rowGroupSize: rowCount });
+    }
     this.detachStatistics();
     this.rows += rowCount;
   }
