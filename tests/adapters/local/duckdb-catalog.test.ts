@@ -111,11 +111,13 @@ partition_by: { column: taken_on, layout: ${layout} }
       // A view replaced behind the catalog's back survives queries while nothing changed…
       await local.catalog.withConnection((c) => c.run('CREATE OR REPLACE VIEW readings AS SELECT 42 AS id'));
       expect((await runQuery(local.catalog, 'SELECT * FROM readings')).rows).toEqual([[42]]);
-      // …and is made again once a new partition is registered.
+      // …and a new partition under the table's root changes nothing in it (one pattern over the root reads it): the
+      // view is not made again (over many partitions that costs DuckDB a listing of them all).
       await landRaw(local, 'readings/b.csv', 'id,taken_on\n10,2010-05-05\n');
       await ingestObject('readings/b.csv', { ...local, contracts: [contract] });
-      expect((await runQuery(local.catalog, 'SELECT count(*) FROM readings')).rows).toEqual([['4']]);
-      // Every file gone (the only source re-sent with nothing valid in it): an empty table, not an error.
+      expect((await runQuery(local.catalog, 'SELECT * FROM readings')).rows).toEqual([[42]]);
+      // It is made again when what it reads changes: every file gone (the only source re-sent with nothing valid in
+      // it) is an empty table, not an error.
       await landRaw(local, 'readings/a.csv', 'no,such,columns\n1,2,3\n');
       await landRaw(local, 'readings/b.csv', 'no,such,columns\n1,2,3\n');
       expect((await ingestObject('readings/a.csv', { ...local, contracts: [contract] })).status).toBe('rejected');
