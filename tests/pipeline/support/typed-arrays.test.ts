@@ -7,7 +7,8 @@ describe('withRoom', () => {
     expect(withRoom(small, 3)).toBe(small);
     const grown = withRoom(small, 4, 2);
     expect(grown).toBeInstanceOf(Int32Array);
-    expect(grown.length).toBe(64);
+    expect(grown.length).toBe(8);
+    expect(withRoom(new Uint8Array(0), 1).length).toBe(8);
     expect([...grown.subarray(0, 3)]).toEqual([1, 2, 0]);
     const big = withRoom(new BigInt64Array(100).fill(7n), 1000);
     expect(big.length).toBe(1600);
