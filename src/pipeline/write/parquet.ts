@@ -178,8 +178,11 @@ class SinkByteWriter extends ByteWriter {
 }
 
 const INITIAL_BUFFER = 16 * 1024;
-/** The least a file starts with (its footer alone is ~1 KB); a file's first row group sizes its buffer (see below). */
-const MIN_INITIAL_BUFFER = 4 * 1024;
+/**
+ * The least a file starts with; a file's first row group sizes its buffer (see below). A row group of a few rows takes
+ * a few hundred bytes, and such a file may wait, open, for the end of the run (95,000 of them held 4 KiB each).
+ */
+const MIN_INITIAL_BUFFER = 1024;
 /** A file's bytes go out to its object once this many are held. */
 const OPEN_SINK_AT = 1024 * 1024;
 
