@@ -23,6 +23,14 @@ export interface ColumnBuffer {
    * next `push`.
    */
   take(): unknown[];
+  /**
+   * The values of rows `rows[start]`, `rows[start + 1]`, … `rows[end - 1]` (indexes into this buffer), in that order,
+   * as `take` gives them, leaving the buffer as it is (see row-pool.ts). Bytes may be views of its room: use them
+   * before the next `push` or `clear`.
+   */
+  gather(rows: Int32Array, start: number, end: number): unknown[];
+  /** Empties the buffer, keeping its room. */
+  clear(): void;
 }
 
 /** Shared by the buffers of one string column across all partitions: repeated values are encoded to UTF-8 once. */
@@ -132,9 +140,23 @@ class NumericBuffer implements ColumnBuffer {
     const { values, nulls, booleans } = this;
     const out = new Array<unknown>(this.length);
     for (let i = 0; i < out.length; i++) out[i] = nulls.isNull(i) ? null : booleans ? values[i] === 1 : values[i];
+    this.clear();
+    return out;
+  }
+
+  gather(rows: Int32Array, start: number, end: number): unknown[] {
+    const { values, nulls, booleans } = this;
+    const out = new Array<unknown>(end - start);
+    for (let k = start; k < end; k++) {
+      const i = rows[k]!;
+      out[k - start] = nulls.isNull(i) ? null : booleans ? values[i] === 1 : values[i];
+    }
+    return out;
+  }
+
+  clear(): void {
     this.nulls.clear(this.length);
     this.length = 0;
-    return out;
   }
 }
 
@@ -157,6 +179,7 @@ class StringBuffer implements ColumnBuffer {
 
   push(value: RowValue): number {
     const index = this.length++;
+    this.ordinals = undefined;
     if (index >= this.refs.length) this.refs = withRoom(this.refs, index + 1);
     if (value === null) {
       this.refs[index] = NULL_VALUE;
@@ -219,10 +242,46 @@ class StringBuffer implements ColumnBuffer {
         start = end;
       }
     }
+    this.clear();
+    return out;
+  }
+
+  gather(rows: Int32Array, start: number, end: number): unknown[] {
+    const { refs, block, ends } = this;
+    const dictionary = this.dictionary.bytes;
+    const ordinals = this.blockOrdinals();
+    const out = new Array<unknown>(end - start);
+    for (let k = start; k < end; k++) {
+      const i = rows[k]!;
+      const ref = refs[i]!;
+      if (ref >= 0) out[k - start] = dictionary[ref];
+      else if (ref === NULL_VALUE) out[k - start] = null;
+      else {
+        const ordinal = ordinals[i]!;
+        out[k - start] = block.subarray(ordinal === 0 ? 0 : ends[ordinal - 1]!, ends[ordinal]!);
+      }
+    }
+    return out;
+  }
+
+  clear(): void {
     this.length = 0;
     this.blockUsed = 0;
     this.inBlock = 0;
-    return out;
+    this.ordinals = undefined;
+  }
+
+  /** For each row whose bytes are in the block, which of the block's values it is (worked out once per `gather`s). */
+  private ordinals?: Int32Array;
+
+  private blockOrdinals(): Int32Array {
+    if (!this.ordinals) {
+      const ordinals = new Int32Array(this.length);
+      let next = 0;
+      for (let i = 0; i < this.length; i++) if (this.refs[i] === IN_BLOCK) ordinals[i] = next++;
+      this.ordinals = ordinals;
+    }
+    return this.ordinals;
   }
 }
 
@@ -246,6 +305,16 @@ class ValueBuffer implements ColumnBuffer {
     const out = this.values;
     this.values = [];
     return out;
+  }
+
+  gather(rows: Int32Array, start: number, end: number): unknown[] {
+    const out = new Array<unknown>(end - start);
+    for (let k = start; k < end; k++) out[k - start] = this.values[rows[k]!];
+    return out;
+  }
+
+  clear(): void {
+    this.values = [];
   }
 }
 

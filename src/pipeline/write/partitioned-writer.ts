@@ -1,4 +1,5 @@
 import { columnBufferFactory, type ColumnBuffer } from './column-buffer.js';
+import { asRowValue, RowPool } from './row-pool.js';
 import type { OutputFile } from '../contract/run-manifest.js';
 import { ParquetFileWriter, type FileColumn } from './parquet.js';
 import type { ObjectStore } from '../contract/ports.js';
@@ -33,7 +34,12 @@ export interface PartitionedWriterOptions {
 interface PartitionBuffer {
   path: string;
   key: string;
-  columns: ColumnBuffer[];
+  /** Its place among the partitions (its rows' tag in the pool). */
+  ordinal: number;
+  /** Buffers of its own, once it has grown past POOLED_UP_TO rows; until then its rows wait in the pool. */
+  columns?: ColumnBuffer[];
+  /** Rows waiting in the pool. */
+  pooled: number;
   buffered: number;
   bufferedBytes: number;
   file?: ParquetFileWriter;
@@ -45,6 +51,12 @@ const PARQUET = 'application/vnd.apache.parquet';
 
 /** Files `finish` completes concurrently. */
 const FILES_COMPLETED_AT_ONCE = 8;
+/**
+ * A partition's rows wait in the shared pool (row-pool.ts) until it has this many, then move to buffers of its own. A
+ * pooled row is not counted by the bounds on buffered rows and bytes (it cannot be written early); at most this many
+ * less one per partition are pooled.
+ */
+const POOLED_UP_TO = 64;
 /** Over a bound, buffers are written early until what is buffered is back at this share of it. */
 const EARLY_WRITE_DOWN_TO = 0.75;
 /** Small files' single writes `finish` leaves in flight at once (each holds under 1 MiB). */
@@ -52,8 +64,16 @@ const PUTS_AT_ONCE = 64;
 
 export class PartitionedParquetWriter {
   private readonly partitions = new Map<string, PartitionBuffer>();
+  /** The partitions by ordinal. */
+  private readonly byOrdinal: PartitionBuffer[] = [];
+  /** Rows and bytes buffered in partitions' own buffers (what the bounds hold in check). */
   private bufferedRows = 0;
   private bufferedBytes = 0;
+  private readonly pool: RowPool;
+  /** Rows a partition has in the pool before it moves out: POOLED_UP_TO, or a whole row group if smaller. */
+  private readonly poolLimit: number;
+  /** Pooled rows of partitions that have reached `poolLimit`: they move out together (see `add`). */
+  private outgrownRows = 0;
   /** Encoded bytes held across files, kept up to date as row groups are written and files drained. */
   private pendingBytes = 0;
   /** For each file column, how to make an empty buffer for it (string columns share a dictionary across partitions). */
@@ -63,6 +83,8 @@ export class PartitionedParquetWriter {
 
   constructor(private readonly options: PartitionedWriterOptions) {
     this.newBuffers = options.columns.map((c) => columnBufferFactory(c.type));
+    this.pool = new RowPool(this.newBuffers, options.rowIndexes);
+    this.poolLimit = Math.max(1, Math.min(POOLED_UP_TO, options.rowGroupSize));
     this.maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   }
@@ -77,20 +99,36 @@ export class PartitionedParquetWriter {
       partition = {
         path: partitionPath,
         key: this.options.keyFor(partitionPath),
-        columns: this.newBuffers.map((make) => make()),
+        ordinal: this.byOrdinal.length,
+        pooled: 0,
         buffered: 0,
         bufferedBytes: 0,
       };
       this.partitions.set(partitionPath, partition);
+      this.byOrdinal.push(partition);
     }
-    const { rowIndexes } = this.options;
     const { columns } = partition;
-    let bytes = 0;
-    for (let c = 0; c < rowIndexes.length; c++) bytes += columns[c]!.push(values[rowIndexes[c]!]!);
-    partition.buffered++;
-    partition.bufferedBytes += bytes;
-    this.bufferedRows++;
-    this.bufferedBytes += bytes;
+    if (!columns) {
+      partition.bufferedBytes += this.pool.push(values, partition.ordinal);
+      partition.buffered++;
+      partition.pooled++;
+      if (partition.pooled === this.poolLimit) this.outgrownRows += this.poolLimit;
+      else if (partition.pooled > this.poolLimit) this.outgrownRows++;
+      // Partitions that outgrew the pool leave it together once their rows are a good share of it (each move
+      // copies what stays), or at once when one has a whole row group there.
+      if (this.outgrownRows === 0) return undefined;
+      if (this.outgrownRows < this.pool.length / 4 && partition.pooled < this.options.rowGroupSize) return undefined;
+      this.moveOutgrownPartitions();
+      if (!partition.columns) return undefined;
+    } else {
+      const { rowIndexes } = this.options;
+      let bytes = 0;
+      for (let c = 0; c < rowIndexes.length; c++) bytes += columns[c]!.push(values[rowIndexes[c]!]!);
+      partition.buffered++;
+      partition.bufferedBytes += bytes;
+      this.bufferedRows++;
+      this.bufferedBytes += bytes;
+    }
     if (partition.buffered >= this.options.rowGroupSize) return this.writeRowGroup(partition);
     if (this.bufferedRows > this.options.maxBufferedRows || this.bufferedBytes > this.maxBufferedBytes) return this.writeLargestBuffers();
     return undefined;
@@ -178,11 +216,30 @@ export class PartitionedParquetWriter {
   private async writeLargestBuffers(): Promise<void> {
     const rowsTarget = this.options.maxBufferedRows * EARLY_WRITE_DOWN_TO;
     const bytesTarget = this.maxBufferedBytes * EARLY_WRITE_DOWN_TO;
-    const largestFirst = [...this.partitions.values()].filter((p) => p.buffered > 0).sort((a, b) => b.bufferedBytes - a.bufferedBytes);
+    const largestFirst = [...this.partitions.values()]
+      .filter((p) => p.columns && p.buffered > 0)
+      .sort((a, b) => b.bufferedBytes - a.bufferedBytes);
     for (const partition of largestFirst) {
       if (this.bufferedRows <= rowsTarget && this.bufferedBytes <= bytesTarget) return;
       await this.writeRowGroup(partition);
     }
+  }
+
+  /** Gives every partition with `poolLimit` rows or more in the pool buffers of its own, its rows moved there in order. */
+  private moveOutgrownPartitions(): void {
+    this.pool.extract(
+      (owner) => this.byOrdinal[owner]!.pooled >= this.poolLimit,
+      (owner, values) => {
+        const partition = this.byOrdinal[owner]!;
+        const columns = this.newBuffers.map((make) => make());
+        for (let r = 0; r < partition.pooled; r++) for (let c = 0; c < columns.length; c++) columns[c]!.push(asRowValue(values[c]![r]));
+        partition.columns = columns;
+        this.bufferedRows += partition.pooled;
+        this.bufferedBytes += partition.bufferedBytes;
+        partition.pooled = 0;
+      },
+    );
+    this.outgrownRows = 0;
   }
 
   private async writeRowGroup(partition: PartitionBuffer, bounded = true): Promise<void> {
@@ -197,10 +254,14 @@ export class PartitionedParquetWriter {
       partition.bufferedBytes,
     );
     const { buffered } = partition;
-    const columns = partition.columns.map((column) => column.take());
+    // A pooled partition is written only by `finish`, once no row is added any more: its rows are gathered from the pool.
+    const columns = partition.columns ? partition.columns.map((column) => column.take()) : this.pool.rowsOf(partition.ordinal);
+    if (partition.columns) {
+      this.bufferedRows -= buffered;
+      this.bufferedBytes -= partition.bufferedBytes;
+    }
     partition.buffered = 0;
-    this.bufferedRows -= buffered;
-    this.bufferedBytes -= partition.bufferedBytes;
+    partition.pooled = 0;
     partition.bufferedBytes = 0;
     const pendingBefore = partition.file.pendingBytes;
     await partition.file.writeRowGroup(columns, buffered);

@@ -182,5 +182,48 @@ describe('PartitionedParquetWriter', () => {
     expect(outputs.map((o) => o.rows)).toEqual(Array(300).fill(2));
     expect((await readBack(outputs[299]!.key)).rows.map((r) => r.id)).toEqual([299n, 599n]);
   });
+
+  it('keeps every partition\'s rows in order whether they waited in the shared pool, left it, or were written early', async () => {
+    // 400 partitions from 1 to ~300 rows, interleaved; those past 64 rows leave the pool for buffers of their own,
+    // and a low bound on buffered rows writes some of those early.
+    const writer = new PartitionedParquetWriter({
+      store, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 100, maxBufferedRows: 500,
+    });
+    const sizes = Array.from({ length: 400 }, (_, p) => (p % 7 === 0 ? 150 + (p % 150) : 1 + (p % 40)));
+    const left = [...sizes];
+    const added = new Map<number, bigint[]>();
+    let id = 0n;
+    for (let turn = 0; left.some((n) => n > 0); turn++) {
+      for (let p = (turn * 13) % 400, seen = 0; seen < 400; p = (p + 1) % 400, seen++) {
+        if (left[p]! === 0 || (p + turn) % 3 === 0) continue;
+        left[p]!--;
+        const rowId = id++;
+        added.set(p, [...(added.get(p) ?? []), rowId]);
+        await writer.add([rowId, rowId % 5n === 0n ? null : `n${rowId}`, p], `p=${p}/`);
+      }
+    }
+    const outputs = await writer.finish();
+    expect(outputs.length).toBe(400);
+    for (const output of outputs) {
+      const p = Number(output.partition.slice(2, -1));
+      const { rows, rowGroups } = await readBack(output.key);
+      expect(rows.map((r) => r.id)).toEqual(added.get(p));
+      expect(rows.map((r) => r.note)).toEqual(added.get(p)!.map((i) => (i % 5n === 0n ? null : `n${i}`)));
+      expect(Math.max(...rowGroups)).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('writes full row groups when they are smaller than what the pool holds for a partition', async () => {
+    const writer = new PartitionedParquetWriter({
+      store, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 10, maxBufferedRows: 1_000_000,
+    });
+    for (let i = 0; i < 105; i++) await writer.add([BigInt(i), `n${i}`, i % 3], `p=${i % 3}/`);
+    for (const output of await writer.finish()) {
+      const { rows, rowGroups } = await readBack(output.key);
+      expect(rowGroups).toEqual([10, 10, 10, 5]);
+      const p = Number(output.partition.slice(2, -1));
+      expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 35 }, (_, k) => BigInt(k * 3 + p)));
+    }
+  });
 });
 
