@@ -179,7 +179,7 @@ class StringBuffer implements ColumnBuffer {
 
   push(value: RowValue): number {
     const index = this.length++;
-    this.ordinals = undefined;
+    if (this.ordinals) this.ordinals = undefined;
     if (index >= this.refs.length) this.refs = withRoom(this.refs, index + 1);
     if (value === null) {
       this.refs[index] = NULL_VALUE;

@@ -29,6 +29,11 @@ export interface PartitionedWriterOptions {
    * peaked ~18 MB lower than at 32 MiB, with the same files).
    */
   maxPendingBytes?: number;
+  /**
+   * How many partitions (the first to appear) get buffers of their own from their first row (default 256: a file of
+   * a few partitions never uses the pool); later ones wait in the shared pool until they have POOLED_UP_TO rows.
+   */
+  ownBuffersFirst?: number;
 }
 
 interface PartitionBuffer {
@@ -57,6 +62,7 @@ const FILES_COMPLETED_AT_ONCE = 8;
  * less one per partition are pooled.
  */
 const POOLED_UP_TO = 64;
+
 /** Over a bound, buffers are written early until what is buffered is back at this share of it. */
 const EARLY_WRITE_DOWN_TO = 0.75;
 /** Small files' single writes `finish` leaves in flight at once (each holds under 1 MiB). */
@@ -72,6 +78,7 @@ export class PartitionedParquetWriter {
   private readonly pool: RowPool;
   /** Rows a partition has in the pool before it moves out: POOLED_UP_TO, or a whole row group if smaller. */
   private readonly poolLimit: number;
+  private readonly ownBuffersFirst: number;
   /** Pooled rows of partitions that have reached `poolLimit`: they move out together (see `add`). */
   private outgrownRows = 0;
   /** Encoded bytes held across files, kept up to date as row groups are written and files drained. */
@@ -85,6 +92,7 @@ export class PartitionedParquetWriter {
     this.newBuffers = options.columns.map((c) => columnBufferFactory(c.type));
     this.pool = new RowPool(this.newBuffers, options.rowIndexes);
     this.poolLimit = Math.max(1, Math.min(POOLED_UP_TO, options.rowGroupSize));
+    this.ownBuffersFirst = options.ownBuffersFirst ?? 256;
     this.maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   }
@@ -100,9 +108,14 @@ export class PartitionedParquetWriter {
         path: partitionPath,
         key: this.options.keyFor(partitionPath),
         ordinal: this.byOrdinal.length,
+        // Every field from the start: one shape for all partitions, whatever state they are in. The first few
+        // partitions get buffers of their own at once: a file of a few partitions never uses the pool.
+        columns: this.byOrdinal.length < this.ownBuffersFirst ? this.newBuffers.map((make) => make()) : undefined,
         pooled: 0,
         buffered: 0,
         bufferedBytes: 0,
+        file: undefined,
+        closed: false,
       };
       this.partitions.set(partitionPath, partition);
       this.byOrdinal.push(partition);

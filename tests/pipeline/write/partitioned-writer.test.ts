@@ -44,8 +44,8 @@ describe('PartitionedParquetWriter', () => {
     return { rowGroups: parquetMetadata(file).row_groups.map((g) => Number(g.num_rows)), rows: await parquetReadObjects({ file }) };
   }
 
-  it('writes every row once, to its partition, in full row groups', async () => {
-    const outputs = await write(10_000, {});
+  it.each([['buffers of their own', {}], ['rows first in the shared pool', { ownBuffersFirst: 0 }]])('writes every row once, to its partition, in full row groups (%s)', async (_name, options) => {
+    const outputs = await write(10_000, options);
     expect(outputs.map((o) => [o.partition, o.rows])).toEqual([0, 1, 2, 3].map((d) => [`day=${d}/`, 2500]));
     for (const [d, output] of outputs.entries()) {
       const { rowGroups, rows } = await readBack(output.key);
@@ -187,7 +187,7 @@ describe('PartitionedParquetWriter', () => {
     // 400 partitions from 1 to ~300 rows, interleaved; those past 64 rows leave the pool for buffers of their own,
     // and a low bound on buffered rows writes some of those early.
     const writer = new PartitionedParquetWriter({
-      store, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 100, maxBufferedRows: 500,
+      store, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 100, maxBufferedRows: 500, ownBuffersFirst: 20,
     });
     const sizes = Array.from({ length: 400 }, (_, p) => (p % 7 === 0 ? 150 + (p % 150) : 1 + (p % 40)));
     const left = [...sizes];
@@ -215,7 +215,7 @@ describe('PartitionedParquetWriter', () => {
 
   it('writes full row groups when they are smaller than what the pool holds for a partition', async () => {
     const writer = new PartitionedParquetWriter({
-      store, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 10, maxBufferedRows: 1_000_000,
+      store, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 10, maxBufferedRows: 1_000_000, ownBuffersFirst: 0,
     });
     for (let i = 0; i < 105; i++) await writer.add([BigInt(i), `n${i}`, i % 3], `p=${i % 3}/`);
     for (const output of await writer.finish()) {
