@@ -4,6 +4,7 @@ import { ByteWriter, type ParquetWriter } from 'hyparquet-writer';
 import { writeBlooms } from 'hyparquet-writer/src/bloom.js';
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { logicalType, writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { schemaPathResolver } from 'hyparquet-writer/src/schema.js';
 import { serializeTCompactProtocol } from 'hyparquet-writer/src/thrift.js';
 import { unconvertStatistics } from 'hyparquet-writer/src/unconvert.js';
 import { BINARY, CompactWriter, I32, LIST, STOP, STRUCT } from './compact-thrift.js';
@@ -144,51 +145,14 @@ function writeColumnMetaData(out: CompactWriter, meta: ColumnMetaData, schema: S
 /** Fields of Parquet's Statistics struct. */
 const STATISTICS_FIELDS = 9;
 
-/** The schema element of a flat column (a nested path's last element, found by name under its parents). */
+/** The schema element of a chunk's column, found as hyparquet-writer's `writeMetadata` finds it (one resolver a schema). */
 function leafOf(schema: SchemaElement[], pathInSchema: string[]): SchemaElement {
-  if (pathInSchema.length === 1) {
-    const element = leafByName(schema).get(pathInSchema[0]!);
-    if (element) return element;
-  }
-  let index = 0;
-  let element = schema[0]!;
-  for (const name of pathInSchema) {
-    let child = index + 1;
-    let found: number | undefined;
-    for (let c = 0; c < (element.num_children ?? 0); c++) {
-      if (schema[child]!.name === name) found = child;
-      child = afterSubtree(schema, child);
-    }
-    if (found === undefined) throw new Error(`Parquet footer: no schema element for column ${pathInSchema.join('.')}`);
-    index = found;
-    element = schema[index]!;
-  }
-  return element;
+  let resolve = resolvers.get(schema);
+  if (!resolve) resolvers.set(schema, (resolve = schemaPathResolver(schema)));
+  return resolve(pathInSchema).at(-1)!.element;
 }
 
-function afterSubtree(schema: SchemaElement[], index: number): number {
-  let next = index + 1;
-  for (let c = 0; c < (schema[index]!.num_children ?? 0); c++) next = afterSubtree(schema, next);
-  return next;
-}
-
-const leavesByName = new WeakMap<SchemaElement[], Map<string, SchemaElement>>();
-
-/** The root's children without children of their own, by name (a table's columns). */
-function leafByName(schema: SchemaElement[]): Map<string, SchemaElement> {
-  let leaves = leavesByName.get(schema);
-  if (!leaves) {
-    leaves = new Map();
-    let index = 1;
-    for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) {
-      const element = schema[index]!;
-      if (!element.num_children) leaves.set(element.name, element);
-      index = afterSubtree(schema, index);
-    }
-    leavesByName.set(schema, leaves);
-  }
-  return leaves;
-}
+const resolvers = new WeakMap<SchemaElement[], ReturnType<typeof schemaPathResolver>>();
 
 const schemaBytes = new WeakMap<SchemaElement[], Uint8Array>();
 const columnOrdersBytes = new WeakMap<SchemaElement[], Uint8Array>();
