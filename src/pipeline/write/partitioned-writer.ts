@@ -1,5 +1,5 @@
 import { columnBufferFactory, type ColumnBuffer } from './column-buffer.js';
-import { asRowValue, RowPool } from './row-pool.js';
+import { appendGathered, RowPool } from './row-pool.js';
 import type { OutputFile } from '../contract/run-manifest.js';
 import { ParquetFileWriter, type FileColumn } from './parquet.js';
 import type { ObjectStore } from '../contract/ports.js';
@@ -41,10 +41,11 @@ interface PartitionBuffer {
   key: string;
   /** Its place among the partitions (its rows' tag in the pool). */
   ordinal: number;
-  /** Buffers of its own, once it has grown past POOLED_UP_TO rows; until then its rows wait in the pool. */
+  /**
+   * Buffers of its own, once it has grown past POOLED_UP_TO rows; until then its rows (all `buffered` of them: a
+   * partition writes nothing before it leaves the pool) wait in the pool.
+   */
   columns?: ColumnBuffer[];
-  /** Rows waiting in the pool. */
-  pooled: number;
   buffered: number;
   bufferedBytes: number;
   file?: ParquetFileWriter;
@@ -111,7 +112,6 @@ export class PartitionedParquetWriter {
         // Every field from the start: one shape for all partitions, whatever state they are in. The first few
         // partitions get buffers of their own at once: a file of a few partitions never uses the pool.
         columns: this.byOrdinal.length < this.ownBuffersFirst ? this.newBuffers.map((make) => make()) : undefined,
-        pooled: 0,
         buffered: 0,
         bufferedBytes: 0,
         file: undefined,
@@ -124,13 +124,12 @@ export class PartitionedParquetWriter {
     if (!columns) {
       partition.bufferedBytes += this.pool.push(values, partition.ordinal);
       partition.buffered++;
-      partition.pooled++;
-      if (partition.pooled === this.poolLimit) this.outgrownRows += this.poolLimit;
-      else if (partition.pooled > this.poolLimit) this.outgrownRows++;
+      if (partition.buffered === this.poolLimit) this.outgrownRows += this.poolLimit;
+      else if (partition.buffered > this.poolLimit) this.outgrownRows++;
       // Partitions that outgrew the pool leave it together once their rows are a good share of it (each move
       // copies what stays), or at once when one has a whole row group there.
       if (this.outgrownRows === 0) return undefined;
-      if (this.outgrownRows < this.pool.length / 4 && partition.pooled < this.options.rowGroupSize) return undefined;
+      if (this.outgrownRows < this.pool.length / 4 && partition.buffered < this.options.rowGroupSize) return undefined;
       this.moveOutgrownPartitions();
       if (!partition.columns) return undefined;
     } else {
@@ -241,15 +240,14 @@ export class PartitionedParquetWriter {
   /** Gives every partition with `poolLimit` rows or more in the pool buffers of its own, its rows moved there in order. */
   private moveOutgrownPartitions(): void {
     this.pool.extract(
-      (owner) => this.byOrdinal[owner]!.pooled >= this.poolLimit,
+      (owner) => this.byOrdinal[owner]!.buffered >= this.poolLimit,
       (owner, values) => {
         const partition = this.byOrdinal[owner]!;
         const columns = this.newBuffers.map((make) => make());
-        for (let r = 0; r < partition.pooled; r++) for (let c = 0; c < columns.length; c++) columns[c]!.push(asRowValue(values[c]![r]));
+        appendGathered(columns, values, partition.buffered);
         partition.columns = columns;
-        this.bufferedRows += partition.pooled;
+        this.bufferedRows += partition.buffered;
         this.bufferedBytes += partition.bufferedBytes;
-        partition.pooled = 0;
       },
     );
     this.outgrownRows = 0;
@@ -267,14 +265,16 @@ export class PartitionedParquetWriter {
       partition.bufferedBytes,
     );
     const { buffered } = partition;
-    // A pooled partition is written only by `finish`, once no row is added any more: its rows are gathered from the pool.
-    const columns = partition.columns ? partition.columns.map((column) => column.take()) : this.pool.rowsOf(partition.ordinal);
+    let columns: unknown[][];
     if (partition.columns) {
+      columns = partition.columns.map((column) => column.take());
       this.bufferedRows -= buffered;
       this.bufferedBytes -= partition.bufferedBytes;
+    } else {
+      // A pooled partition is written only by `finish`, once no row is added any more: its rows are gathered from the pool.
+      columns = this.pool.rowsOf(partition.ordinal);
     }
     partition.buffered = 0;
-    partition.pooled = 0;
     partition.bufferedBytes = 0;
     const pendingBefore = partition.file.pendingBytes;
     await partition.file.writeRowGroup(columns, buffered);

@@ -68,10 +68,9 @@ export class RowPool {
         receive(owner, values);
         continue;
       }
-      for (let r = 0; r < end - start; r++) {
-        for (let c = 0; c < kept.length; c++) kept[c]!.push(asRowValue(values[c]![r]));
-        keptOwners[keptRows++] = owner;
-      }
+      appendGathered(kept, values, end - start);
+      keptOwners.fill(owner, keptRows, keptRows + end - start);
+      keptRows += end - start;
     }
     this.columns = kept;
     this.owners = keptOwners;
@@ -96,11 +95,16 @@ export class RowPool {
   }
 }
 
+/** Appends `rows` gathered rows (column by column, as `gather` gives them) to `buffers`, in order. */
+export function appendGathered(buffers: ColumnBuffer[], values: unknown[][], rows: number): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < buffers.length; c++) buffers[c]!.push(asRowValue(values[c]![r]));
+}
+
 /**
  * A value as gathered from a buffer, as a buffer's `push` takes it again: UTF-8 bytes as a field. One field for all:
  * a push reads it at once (as with the CSV lane's fields).
  */
-export function asRowValue(value: unknown): RowValue {
+function asRowValue(value: unknown): RowValue {
   if (value instanceof Uint8Array) {
     gatheredBytes.bytes = value;
     gatheredBytes.start = 0;
