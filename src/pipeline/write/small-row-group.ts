@@ -4,7 +4,7 @@ import { ByteWriter, type ParquetWriter } from 'hyparquet-writer';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { writePlain } from 'hyparquet-writer/src/plain.js';
 import { unconvert } from 'hyparquet-writer/src/unconvert.js';
-import { CompactWriter } from './compact-thrift.js';
+import { CompactWriter, STOP } from './compact-thrift.js';
 
 /**
  * A row group of a few rows (a partition of a handful: daily or hourly data over years), written as hyparquet-writer's
@@ -127,7 +127,7 @@ function writeChunk(
   header.field(5, levelBytes);
   header.field(6, 0);
   header.endStruct();
-  header.byte(0);
+  header.byte(STOP);
   const headerBytes = header.bytes.subarray(0, header.at);
   writer.appendBytes(headerBytes);
   if (levelBytes) writer.appendBytes(levels.getBytes());
