@@ -20,8 +20,13 @@ export async function buildCli() {
   await rm(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    // The worker thread of `ingest --workers` is a script of its own, beside main.js (see adapters/threads/worker-script.ts).
-    entryPoints: { main: 'src/cli/main.ts', 'range-worker': 'src/adapters/local/range-worker.ts' },
+    // Worker threads' scripts sit beside main.js (see adapters/threads/worker-script.ts): a range worker of `ingest
+    // --workers`, and the thread that writes a run's small files (adapters/local/background-file-writer.ts).
+    entryPoints: {
+      main: 'src/cli/main.ts',
+      'range-worker': 'src/adapters/local/range-worker.ts',
+      'file-writer-thread': 'src/adapters/local/file-writer-thread.ts',
+    },
     outdir,
     bundle: true,
     splitting: true,

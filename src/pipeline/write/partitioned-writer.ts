@@ -1,5 +1,6 @@
 import { columnBufferFactory, type ColumnBuffer } from './column-buffer.js';
 import { appendGathered, RowPool } from './row-pool.js';
+import { BoundedBackground } from '../support/bounded-background.js';
 import type { OutputFile } from '../contract/run-manifest.js';
 import { ParquetFileWriter, type FileColumn } from './parquet.js';
 import type { ObjectStore } from '../contract/ports.js';
@@ -159,17 +160,7 @@ export class PartitionedParquetWriter {
     const outputs: OutputFile[] = new Array(partitions.length);
     let next = 0;
     let failed = false;
-    let putFailure: { error: unknown } | undefined;
-    const puts = new Set<Promise<void>>();
-    const inBackground = (closing: Promise<void>) => {
-      const tracked: Promise<void> = closing
-        .catch((error: unknown) => {
-          failed = true;
-          putFailure ??= { error };
-        })
-        .finally(() => puts.delete(tracked));
-      puts.add(tracked);
-    };
+    const puts = new BoundedBackground(PUTS_AT_ONCE);
     // One last row group is encoded at a time: its values are held as JS values while it is (bigints are objects), and
     // eight at once made the end of a 5M-row run its peak (+40 MB of heap). The writes and uploads still overlap.
     let encoding = Promise.resolve();
@@ -179,14 +170,13 @@ export class PartitionedParquetWriter {
       return turn;
     };
     const completeFiles = async () => {
-      for (let index = next++; index < partitions.length && !failed; index = next++) {
+      for (let index = next++; index < partitions.length && !failed && !puts.failed; index = next++) {
         const partition = partitions[index]!;
         await encodeAlone(partition);
         const file = partition.file!;
         this.pendingBytes -= file.pendingBytes;
         const { streaming, rowCount: rows } = file;
-        // Room is made before the write starts, with no wait between the check and `inBackground`.
-        if (!streaming) while (puts.size >= PUTS_AT_ONCE) await Promise.race(puts);
+        if (!streaming) await puts.room();
         const closing = file.close().then((bytes) => {
           outputs[index] = { key: partition.key, partition: partition.path, rows, bytes };
         });
@@ -194,7 +184,7 @@ export class PartitionedParquetWriter {
         partition.file = undefined;
         partition.closed = true;
         if (streaming) await closing;
-        else inBackground(closing);
+        else puts.add(closing);
       }
     };
     // When one file fails, the others stop taking new files, and the failure is thrown only once none is still being
@@ -207,10 +197,10 @@ export class PartitionedParquetWriter {
         }),
       ),
     );
-    while (puts.size > 0) await Promise.all(puts);
+    await puts.idle();
     const failure = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
     if (failure) throw failure.reason;
-    if (putFailure) throw putFailure.error;
+    if (puts.failed) throw puts.failed.error;
     return outputs;
   }
 

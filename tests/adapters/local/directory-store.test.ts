@@ -2,6 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DirectoryObjectStore } from '../../../src/adapters/local/directory-store.js';
+import { BackgroundFileWriter } from '../../../src/adapters/local/background-file-writer.js';
+import { siblingScript } from '../../../src/adapters/threads/worker-script.js';
 import { ObjectNotFoundError, UnsafeValueError } from '../../../src/pipeline/contract/errors.js';
 
 describe('DirectoryObjectStore', () => {
@@ -41,6 +43,26 @@ describe('DirectoryObjectStore', () => {
     await expect(store.copyIn(path.join(dir, 'missing.csv'), 'sales/missing.csv')).rejects.toThrow(/ENOENT/);
     expect((await store.list('sales/')).map((o) => o.key)).toEqual(['sales/export.csv']);
     expect(await readdir(path.join(dir, 'zone', 'sales'))).toEqual(['export.csv']);
+  });
+
+  it('writes a small file itself for the first few, then through the writer thread; a large one never goes there', async () => {
+    const background = new BackgroundFileWriter(
+      siblingScript(new URL('../../../src/adapters/local/background-file-writer.ts', import.meta.url).href, 'file-writer-thread'),
+    );
+    const handed: string[] = [];
+    const write = background.write.bind(background);
+    background.write = (file, body) => (handed.push(path.basename(file)), write(file, body));
+    try {
+      const threaded = new DirectoryObjectStore(path.join(dir, 'zone'), { backgroundAfter: 3, background: () => background });
+      const sizes = await Promise.all(Array.from({ length: 8 }, (_, i) => threaded.write(`p=${i}/part.bin`, `file ${i}`)));
+      expect(sizes).toEqual(Array.from({ length: 8 }, (_, i) => `file ${i}`.length));
+      expect(await threaded.write('big.bin', new Uint8Array(300 * 1024))).toBe(300 * 1024);
+      expect(handed).toHaveLength(5);
+      expect(await readAll('p=7/part.bin')).toBe('file 7');
+      expect((await threaded.list('')).map((o) => o.key)).toEqual(['big.bin', ...Array.from({ length: 8 }, (_, i) => `p=${i}/part.bin`)]);
+    } finally {
+      await background.close();
+    }
   });
 
   it('raises ObjectNotFoundError for a missing key', async () => {
