@@ -39,11 +39,11 @@ async function loadDuckDb(): Promise<DuckDbModule> {
   const loaded = await import('@duckdb/node-api');
   return (duckdbModule ??= (loaded as unknown as { default?: DuckDbModule }).default ?? loaded);
 }
-/** The loaded library, on a connection (so after `loadDuckDb`). */
-function duckdb(): DuckDbModule {
-  if (!duckdbModule) throw new Error('DuckDB is used before the catalog was opened');
-  return duckdbModule;
-}
+/**
+ * A list of strings handed to DuckDB as one JSON text: binding a JS array as a LIST value converts it element by element
+ * (20,000 partitions: ~0.3 s for two lists, against ~0.15 s as JSON, any character kept).
+ */
+const VARCHARS_FROM_JSON = (parameter: string) => `from_json(${parameter}, '["VARCHAR"]')`;
 
 /** How long a command waits for a catalog another process holds: GLUELESS_CATALOG_WAIT_SECONDS, default 120. */
 const DEFAULT_WAIT_SECONDS = 120;
@@ -135,10 +135,9 @@ export class DuckDbCatalog implements Catalog {
       for (const partition of partitions) locations.set(partition.values.map((v) => `${v.name}=${v.value}`).join('/'), partition.location);
       if (locations.size === 0) return;
       await connection.run(
-        `INSERT INTO glueless_partitions SELECT $table, unnest($specs), unnest($locations)
+        `INSERT INTO glueless_partitions SELECT $table, unnest(${VARCHARS_FROM_JSON('$specs')}), unnest(${VARCHARS_FROM_JSON('$locations')})
          ON CONFLICT (table_name, spec) DO NOTHING`,
-        { table: contract.name, specs: duckdb().listValue([...locations.keys()]), locations: duckdb().listValue([...locations.values()]) },
-        { specs: duckdb().LIST(duckdb().VARCHAR), locations: duckdb().LIST(duckdb().VARCHAR) },
+        { table: contract.name, specs: JSON.stringify([...locations.keys()]), locations: JSON.stringify([...locations.values()]) },
       );
       // Also when nothing was new: files may have landed in registered partitions (or all have gone).
       await this.refresh(connection, contract.name);
@@ -257,9 +256,9 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
   let strays: string[] = [];
   if (elsewhere === 0 && registered > 0) {
     const unregistered = await connection.runAndReadAll(
-      'SELECT spec FROM unnest($specs) AS t(spec) WHERE spec NOT IN (SELECT spec FROM glueless_partitions WHERE table_name = $table) ORDER BY spec',
-      { table, specs: duckdb().listValue(await directoriesAtDepth(root, record.partitionKeys.length)) },
-      { specs: duckdb().LIST(duckdb().VARCHAR) },
+      `SELECT spec FROM unnest(${VARCHARS_FROM_JSON('$specs')}) AS t(spec)
+       WHERE spec NOT IN (SELECT spec FROM glueless_partitions WHERE table_name = $table) ORDER BY spec`,
+      { table, specs: JSON.stringify(await directoriesAtDepth(root, record.partitionKeys.length)) },
     );
     for (const [spec] of unregistered.getRowsJS()) if (await hasParquetFiles(path.join(root, String(spec)))) strays.push(String(spec));
   }
