@@ -1,7 +1,8 @@
-import { JsonDuckDBValueConverter } from '@duckdb/node-api';
+import { JsonDuckDBValueConverter, type DuckDBConnection, type DuckDBResult } from '@duckdb/node-api';
 import type { DuckDbCatalog } from './duckdb-catalog.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 import { quoteIdentifier, refreshAllViews } from './duckdb-catalog.js';
+import { prepareBindingViewsOnce } from './prepare-binding-views-once.js';
 
 /** SQL over the local lake's registered tables, the way analysts use Athena. */
 
@@ -63,7 +64,7 @@ export function streamQuery(
 ): Promise<void> {
   return catalog.withConnection(async (connection) => {
     await refreshAllViews(connection);
-    const result = await connection.stream(sql).catch(async (error: Error) => {
+    const result = await streamBindingViewsOnce(connection, sql).catch(async (error: Error) => {
       const missing = /Table with name (\S+) does not exist/.exec(error.message);
       if (!missing) throw error;
       const tables = (await connection.runAndReadAll('SELECT name FROM glueless_tables ORDER BY name')).getRowsJS().map(([name]) => String(name));
@@ -79,4 +80,14 @@ export function streamQuery(
       if (more === false) break;
     }
   });
+}
+
+/** `connection.stream(sql)`, with the lake's views bound once (prepare-binding-views-once.ts). */
+async function streamBindingViewsOnce(connection: DuckDBConnection, sql: string): Promise<DuckDBResult> {
+  const prepared = await prepareBindingViewsOnce(connection, sql);
+  try {
+    return await prepared.stream();
+  } finally {
+    prepared.destroySync();
+  }
 }

@@ -1,0 +1,81 @@
+import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { quoteIdentifier } from './duckdb-catalog.js';
+
+/**
+ * Prepares the last statement of `sql` (running the ones before it, as `connection.stream` does) so that DuckDB binds
+ * the lake's views once when it runs, not twice.
+ *
+ * Why: a streamed result comes from a prepared statement, and DuckDB binds a prepared statement that reads files
+ * (`read_parquet`) again when it runs, since the files may have changed. Binding the view of a table of 20,000
+ * partitions lists the 20,000 directories and reads a file's schema (~0.2–0.35 s here), so every streamed query paid
+ * that twice: once to prepare, once to run.
+ *
+ * How: while the statement is prepared, each glueless view is shadowed by a temporary view of the same columns and
+ * types that reads no file; the temporary views are dropped again before the statement runs, and it is bound then
+ * against the real views. Two guards keep this exact: the stand-in calls `now()`, whose value DuckDB fixes per query,
+ * so DuckDB binds the statement again every time it runs; and reading a stand-in raises an error. A DuckDB that did
+ * not bind again would fail loudly, never answer from a stand-in.
+ *
+ * Where a stand-in could change what the statement means (it is not a SELECT, or the connection already has temporary
+ * objects of its own, which the stand-ins could clash with), or the statement cannot be prepared with them, it is
+ * prepared as it is.
+ */
+export async function prepareBindingViewsOnce(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  const statements = await connection.extractStatements(sql);
+  for (let index = 0; index < statements.count - 1; index++) {
+    const earlier = await statements.prepare(index);
+    try {
+      await earlier.run();
+    } finally {
+      earlier.destroySync();
+    }
+  }
+  const last = statements.count - 1;
+
+  const views = await standInsFor(connection);
+  if (views.size === 0) return statements.prepare(last);
+  for (const [view, columns] of views) await connection.run(standInViewSql(view, columns));
+  let prepared: DuckDBPreparedStatement | undefined;
+  try {
+    prepared = await statements.prepare(last);
+  } catch {
+    prepared = undefined;
+  } finally {
+    for (const view of views.keys()) await connection.run(`DROP VIEW IF EXISTS temp.${quoteIdentifier(view)}`);
+  }
+  if (prepared?.statementType === StatementType.SELECT) return prepared;
+  prepared?.destroySync();
+  // Prepared as it is, so that an error (a missing table, a typo) is the statement's own. A statement can be prepared
+  // once from its extraction: the last one is extracted again (the earlier ones have run).
+  return (await connection.extractStatements(sql)).prepare(last);
+}
+
+/** A temporary view of `columns` (`CAST(NULL AS type) AS name`) that DuckDB binds anew at every run and that fails if read. */
+export function standInViewSql(view: string, columns: string[]): string {
+  return (
+    `CREATE TEMP VIEW ${quoteIdentifier(view)} AS SELECT ${columns.join(', ')} FROM (SELECT now() AS bound_at) ` +
+    `WHERE error('glueless: a stand-in view was read (DuckDB did not bind the statement again)') IS NULL`
+  );
+}
+
+/** Per glueless view, its columns as `CAST(NULL AS type) AS name`; none when the connection has temporary objects. */
+async function standInsFor(connection: DuckDBConnection): Promise<Map<string, string[]>> {
+  const views = new Map<string, string[]>();
+  const temporary = await connection.runAndReadAll(
+    `SELECT (SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal) + (SELECT count(*) FROM duckdb_tables() WHERE temporary)`,
+  );
+  if (Number(temporary.getRowsJS()[0]![0]) > 0) return views;
+  const columns = await connection.runAndReadAll(
+    `SELECT c.table_name, c.column_name, c.data_type
+     FROM duckdb_columns() c JOIN duckdb_views() v ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
+     WHERE c.database_name = current_database() AND c.schema_name = 'main' AND NOT v.temporary
+       AND c.table_name IN (SELECT name FROM glueless_tables)
+     ORDER BY c.table_name, c.column_index`,
+  );
+  for (const [view, column, type] of columns.getRowsJS()) {
+    const list = views.get(String(view)) ?? [];
+    list.push(`CAST(NULL AS ${String(type)}) AS ${quoteIdentifier(String(column))}`);
+    views.set(String(view), list);
+  }
+  return views;
+}
