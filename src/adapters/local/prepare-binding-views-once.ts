@@ -34,14 +34,15 @@ export async function prepareBindingViewsOnce(connection: DuckDBConnection, sql:
 
   const views = await standInsFor(connection);
   if (views.size === 0) return statements.prepare(last);
-  for (const [view, columns] of views) await connection.run(standInViewSql(view, columns));
+  // One call each way (several statements in one text): a query's fixed cost stays a few milliseconds.
+  await connection.run([...views].map(([view, columns]) => standInViewSql(view, columns)).join(';\n'));
   let prepared: DuckDBPreparedStatement | undefined;
   try {
     prepared = await statements.prepare(last);
   } catch {
     prepared = undefined;
   } finally {
-    for (const view of views.keys()) await connection.run(`DROP VIEW IF EXISTS temp.${quoteIdentifier(view)}`);
+    await connection.run([...views.keys()].map((view) => `DROP VIEW IF EXISTS temp.${quoteIdentifier(view)}`).join(';\n'));
   }
   if (prepared?.statementType === StatementType.SELECT) return prepared;
   prepared?.destroySync();
@@ -61,15 +62,13 @@ export function standInViewSql(view: string, columns: string[]): string {
 /** Per glueless view, its columns as `CAST(NULL AS type) AS name`; none when the connection has temporary objects. */
 async function standInsFor(connection: DuckDBConnection): Promise<Map<string, string[]>> {
   const views = new Map<string, string[]>();
-  const temporary = await connection.runAndReadAll(
-    `SELECT (SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal) + (SELECT count(*) FROM duckdb_tables() WHERE temporary)`,
-  );
-  if (Number(temporary.getRowsJS()[0]![0]) > 0) return views;
   const columns = await connection.runAndReadAll(
     `SELECT c.table_name, c.column_name, c.data_type
      FROM duckdb_columns() c JOIN duckdb_views() v ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
      WHERE c.database_name = current_database() AND c.schema_name = 'main' AND NOT v.temporary
        AND c.table_name IN (SELECT name FROM glueless_tables)
+       AND NOT EXISTS (SELECT 1 FROM duckdb_views() WHERE temporary AND NOT internal)
+       AND NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE temporary)
      ORDER BY c.table_name, c.column_index`,
   );
   for (const [view, column, type] of columns.getRowsJS()) {
