@@ -64,6 +64,9 @@ describe('prepareBindingViewsOnce', () => {
     expect(expected).toEqual([[1n, '10.50', '2024-03-01'], [2n, '3.25', '2024-03-01']]);
     expect(await streamed(sql)).toEqual(expected);
     expect(await streamed('SELECT count(*), sum(price) FROM orders JOIN not_ours ON true')).toEqual([[2n, '13.75']]);
+    // A view of the catalog's own over a table's view (as `<table>_current` is): read through the real one.
+    await connection.run('CREATE VIEW orders_after_first AS SELECT * FROM orders WHERE id > 1');
+    expect(await streamed('SELECT id, price FROM orders_after_first')).toEqual([[2n, '3.25']]);
     expect(await temporaryViews()).toBe(0);
   });
 
