@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { CatalogError } from '../../pipeline/contract/errors.js';
+import { collectGarbageBeforeDuckDb } from './collect-garbage.js';
 import { fileColumns, partitionKeys } from '../../pipeline/write/partition.js';
 import type { Catalog, PartitionRef } from '../../pipeline/contract/ports.js';
 import { typeName, type ColumnType } from '../../pipeline/contract/column-type.js';
@@ -185,6 +186,7 @@ export class DuckDbCatalog implements Catalog {
     const waitMs = this.openOptions.waitMs ?? (Number.isFinite(fromEnvironment) && fromEnvironment >= 0 ? fromEnvironment * 1000 : DEFAULT_WAIT_SECONDS * 1000);
     const deadline = Date.now() + waitMs;
     let pause = 20;
+    collectGarbageBeforeDuckDb();
     for (;;) {
       try {
         return await (await loadDuckDb()).DuckDBInstance.create(this.databasePath);
