@@ -23,6 +23,12 @@ export function modelsDirectory(options: GlobalOptions): string {
   return options.models || process.env.GLUELESS_MODELS || 'models';
 }
 
+/** The local lake alone, for a command that reads what is in it (a query reads no contract: a broken one elsewhere must not stop it). */
+export async function openLake(options: GlobalOptions): Promise<LocalLake> {
+  const { openLocalLake } = await import('../adapters/local/local-lake.js');
+  return openLocalLake(lakeDirectory(options));
+}
+
 /**
  * The contracts and the local lake. Imported on first use, so a command that needs neither starts without them.
  * `onNewLake`: a command that lands data (ingest, replay, extract) is told when the lake is new, to say so (a mistyped

@@ -39,9 +39,14 @@ export function renderTable(result: { columns: string[]; rows: unknown[][]; nume
   return [lines[0], lines[1], rule, ...lines.slice(2)].join('\n');
 }
 
-/** 1234567 → "1,234,567". */
+/**
+ * 1234567 → "1,234,567", as `toLocaleString('en-US')` writes it, without it for whole numbers: its first call loads
+ * the locale data (~10 ms of every command that prints a count).
+ */
 export function formatCount(count: number): string {
-  return count.toLocaleString('en-US');
+  if (!Number.isSafeInteger(count) || Object.is(count, -0)) return count.toLocaleString('en-US');
+  const digits = String(Math.abs(count)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return count < 0 ? `-${digits}` : digits;
 }
 
 /** "1 row", "2,997 rows". */

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { GluelessError } from '../pipeline/contract/errors.js';
-import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, type GlobalOptions } from './context.js';
+import { datasetsDirectory, lakeDirectory, modelsDirectory, openContext, openLake, type GlobalOptions } from './context.js';
 import { lakeHoldsAnything, requireLakeToRead } from './lake-state.js';
 
 /**
@@ -92,8 +92,7 @@ program
     }
     const { queryCommand } = await import('./commands/query.js');
     await requireLakeToRead(lakeDirectory(globals()));
-    const { local } = await openContext(globals());
-    await queryCommand(local.catalog, sql, options);
+    await queryCommand((await openLake(globals())).catalog, sql, options);
   });
 
 program
@@ -103,7 +102,7 @@ program
   .action(async () => {
     const [{ listTables }, { renderTable }] = await Promise.all([import('../adapters/local/duckdb-query.js'), import('./format.js')]);
     // A new lake has no tables: said, and listed empty, without making a catalog in it.
-    const tables = (await lakeHoldsAnything(lakeDirectory(globals()))) ? await listTables((await openContext(globals())).local.catalog) : [];
+    const tables = (await lakeHoldsAnything(lakeDirectory(globals()))) ? await listTables((await openLake(globals())).catalog) : [];
     print(renderTable({ columns: ['table', 'partitions', 'rows'], rows: tables.map((t) => [t.table, t.partitions, t.rows]) }));
   });
 

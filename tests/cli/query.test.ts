@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeSalesOrdersCsv } from '../../scripts/sales-orders-csv.js';
@@ -64,6 +64,16 @@ describe('glueless query on 500,000 rows', () => {
     expect(table.last).toBe('(first 50 of 500,000 rows; --max-rows N shows more, --format csv or jsonl gives them all)');
     const few = await glueless(['--lake', lake, 'query', 'SELECT order_id, notes FROM sales_orders ORDER BY order_id', '--max-rows', '2']);
     expect(few.stdout).toMatch(/^┌─+┬─+┐\n│ order_id │ notes +│\n├─+┼─+┤\n│ +100001 │ .*\n│ +100002 │ .*\n└─+┴─+┘\n\(first 2 of 500,000 rows;/);
+  });
+
+  it('reads no dataset contract: one that is broken elsewhere does not stop a query', async () => {
+    const datasets = path.join(work, 'broken-datasets');
+    await mkdir(datasets, { recursive: true });
+    await writeFile(path.join(datasets, 'orders.yaml'), 'name: orders\ncolumns: [ { name: id, type: nosuchtype } ]\n');
+    const result = await glueless(['--lake', lake, '--datasets', datasets, 'query', 'SELECT count(*) AS n FROM sales_orders', '--format', 'csv']);
+    expect(result).toMatchObject({ code: 0, stdout: `n\n${ROWS}\n` });
+    const ingest = await glueless(['--lake', lake, '--datasets', datasets, 'ingest', path.join(work, 'sales_orders_big.csv')]);
+    expect(ingest.code).not.toBe(0);
   });
 
   it('a failing query exits non-zero through a pipe, in one line naming the tables there are', async () => {
