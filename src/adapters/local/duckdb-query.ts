@@ -1,4 +1,4 @@
-import { JsonDuckDBValueConverter, type DuckDBConnection, type DuckDBResult } from '@duckdb/node-api';
+import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import type { DuckDbCatalog } from './duckdb-catalog.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
 import { quoteIdentifier, refreshAllViews } from './duckdb-catalog.js';
@@ -64,30 +64,31 @@ export function streamQuery(
 ): Promise<void> {
   return catalog.withConnection(async (connection) => {
     await refreshAllViews(connection);
-    const result = await streamBindingViewsOnce(connection, sql).catch(async (error: Error) => {
+    const { prepared, done } = await prepareBindingViewsOnce(connection, sql).catch(async (error: Error) => {
       const missing = /Table with name (\S+) does not exist/.exec(error.message);
       if (!missing) throw error;
       const tables = (await connection.runAndReadAll('SELECT name FROM glueless_tables ORDER BY name')).getRowsJS().map(([name]) => String(name));
       throw new GluelessError(`no table ${missing[1]}; tables: ${tables.length > 0 ? tables.join(', ') : 'none yet (ingest a file first)'}`);
     });
-    await onColumns({
-      names: result.columnNames(),
-      numeric: result.columnTypes().map((type) => /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|DECIMAL|VARINT)/.test(String(type))),
-    });
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const current = chunk;
-      const more = await onChunk({ rowCount: current.rowCount, rows: () => current.convertRows(JsonDuckDBValueConverter) as unknown[][] });
-      if (more === false) break;
+    let failed = true;
+    let destroyed = false;
+    try {
+      const result = await prepared.stream();
+      prepared.destroySync();
+      destroyed = true;
+      await onColumns({
+        names: result.columnNames(),
+        numeric: result.columnTypes().map((type) => /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|DECIMAL|VARINT)/.test(String(type))),
+      });
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        const current = chunk;
+        const more = await onChunk({ rowCount: current.rowCount, rows: () => current.convertRows(JsonDuckDBValueConverter) as unknown[][] });
+        if (more === false) break;
+      }
+      failed = false;
+    } finally {
+      if (!destroyed) prepared.destroySync();
+      await done(failed);
     }
   });
-}
-
-/** `connection.stream(sql)`, with the lake's views bound once (prepare-binding-views-once.ts). */
-async function streamBindingViewsOnce(connection: DuckDBConnection, sql: string): Promise<DuckDBResult> {
-  const prepared = await prepareBindingViewsOnce(connection, sql);
-  try {
-    return await prepared.stream();
-  } finally {
-    prepared.destroySync();
-  }
 }

@@ -43,15 +43,24 @@ describe('prepareBindingViewsOnce', () => {
   }
 
   async function streamed(sql: string): Promise<unknown[][]> {
-    const prepared = await prepareBindingViewsOnce(connection, sql);
+    const { prepared, done } = await prepareBindingViewsOnce(connection, sql);
+    let failed = true;
     try {
       const result = await prepared.stream();
       const rows: unknown[][] = [];
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) rows.push(...chunk.getRows());
+      failed = false;
       return rows.map((row) => row.map((value) => (value === null || typeof value !== 'object' ? value : String(value))));
     } finally {
       prepared.destroySync();
+      await done(failed);
     }
+  }
+
+  /** The same statement run the plain way (one materialised run), its values as `streamed` gives them. */
+  async function plainly(sql: string): Promise<unknown[][]> {
+    const rows = (await connection.runAndReadAll(sql)).getRows();
+    return rows.map((row) => row.map((value) => (value === null || typeof value !== 'object' ? value : String(value))));
   }
 
   async function temporaryViews(): Promise<number> {
@@ -80,13 +89,14 @@ describe('prepareBindingViewsOnce', () => {
     await rm(path.join(events, 'a.parquet'));
     await expect(connection.prepare('SELECT count(*) FROM events')).rejects.toThrow(/No files found/);
 
-    const prepared = await prepareBindingViewsOnce(connection, 'SELECT count(*) FROM events');
+    const { prepared, done } = await prepareBindingViewsOnce(connection, 'SELECT count(*) FROM events');
     try {
       await connection.run(`COPY (SELECT * FROM range(5) AS t(id)) TO ${quoteLiteral(path.join(events, 'b.parquet'))} (FORMAT parquet)`);
       const result = await prepared.stream();
       expect((await result.fetchChunk())!.getRows()).toEqual([[5n]]);
     } finally {
       prepared.destroySync();
+      await done(false);
     }
   });
 
@@ -115,9 +125,38 @@ describe('prepareBindingViewsOnce', () => {
     expect(await streamed('SELECT count(*) FROM orders')).toEqual([[2n]]);
   });
 
+  it('answers what names a view without reading it (pragma_table_info, pragma_show) from the real view, and survives it', async () => {
+    for (const sql of ["SELECT name, type FROM pragma_table_info('orders')", "SELECT * FROM pragma_show('orders')", "PRAGMA table_info('orders')", 'DESCRIBE orders']) {
+      expect(await streamed(sql)).toEqual(await plainly(sql));
+    }
+    expect(await streamed('SELECT count(*) FROM orders')).toEqual([[2n]]);
+    expect(await temporaryViews()).toBe(0);
+  });
+
+  it('an earlier USE or search_path, or the user\'s own transaction: prepared as it is', async () => {
+    const other = await instance.connect();
+    const saved = connection;
+    connection = other;
+    try {
+      expect(await streamed("ATTACH ':memory:' AS scratch; USE scratch; SELECT 42 AS answer")).toEqual([[42]]);
+      expect(await streamed('USE memory; SELECT count(*) FROM orders')).toEqual([[2n]]);
+      expect(await streamed("SET search_path = 'scratch.main'; SELECT 7 AS n")).toEqual([[7]]);
+      await other.run("SET search_path = 'memory.main'");
+      expect(await streamed('BEGIN TRANSACTION; SELECT count(*) FROM orders')).toEqual([[2n]]);
+      await other.run('COMMIT');
+      expect(await temporaryViews()).toBe(0);
+    } finally {
+      connection = saved;
+      other.closeSync();
+    }
+  });
+
   it("an error is the statement's own", async () => {
     await expect(prepareBindingViewsOnce(connection, 'SELECT * FROM orderz')).rejects.toThrow(/orderz/);
     await expect(prepareBindingViewsOnce(connection, 'SELECT nope FROM orders')).rejects.toThrow(/nope/);
     expect(await temporaryViews()).toBe(0);
+    // No transaction is left open: the next statement starts one of its own.
+    await connection.run('BEGIN TRANSACTION');
+    await connection.run('ROLLBACK');
   });
 });
