@@ -1,81 +1,105 @@
-import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { GluelessError } from '../../pipeline/contract/errors.js';
 import { quoteIdentifier } from './duckdb-catalog.js';
 
 /**
- * Prepares the last statement of `sql` (running the ones before it, as `connection.stream` does) so that DuckDB binds
- * the lake's views once when it runs, not twice.
+ * Prepares `sql` for a streamed result so that DuckDB binds the lake's views once when it runs, not twice.
  *
  * Why: a streamed result comes from a prepared statement, and DuckDB binds a prepared statement that reads files
  * (`read_parquet`) again when it runs, since the files may have changed. Binding the view of a table of 20,000
  * partitions lists the 20,000 directories and reads a file's schema (~0.2–0.35 s here), so every streamed query paid
  * that twice: once to prepare, once to run.
  *
- * How: while the statement is prepared, each glueless view is shadowed by a temporary view of the same columns and
- * types that reads no file; the temporary views are dropped again before the statement runs, and it is bound then
- * against the real views. Two guards keep this exact: the stand-in calls `now()`, whose value DuckDB fixes per query,
- * so DuckDB binds the statement again every time it runs; and reading a stand-in raises an error. A DuckDB that did
- * not bind again would fail loudly, never answer from a stand-in.
+ * How: while the statement is prepared, each glueless view it names is shadowed by a temporary view of the same
+ * columns and types that reads no file; the temporary views are dropped again before the statement runs, and it is
+ * bound then against the real views. Two guards keep this exact: the stand-in calls `now()`, whose value DuckDB fixes
+ * per query, so DuckDB binds the statement again every time it runs; and reading a stand-in raises an error. A DuckDB
+ * that did not bind again would fail loudly, never answer from a stand-in. All of it happens in a transaction of its
+ * own, ended by `done` once the result has been read: a dropped stand-in's catalog entry lives until then, for what
+ * keeps it from the prepare without binding its body (`pragma_table_info('t')` names a view and reads its columns,
+ * which are the real view's; dropped outside a transaction, the entry was freed under it). The transaction also tells
+ * a result that failed partway from one that ended: DuckDB hands both on as an empty last chunk, and only aborts the
+ * transaction of the first.
  *
- * Where a stand-in could change what the statement means (it is not a SELECT, the connection already has temporary
- * objects of its own, which the stand-ins could clash with, an earlier statement changed the database or search path,
- * or began or ended a transaction), or the statement cannot be prepared with them, it is prepared as it is.
+ * Prepared as it is, as `connection.stream` would: a text of several statements (an earlier one may change what names
+ * mean; a PIVOT is two statements already), one that names no glueless view, a connection with temporary objects of
+ * its own (which the stand-ins could clash with), a statement that is not a SELECT, or one that fails to prepare (its
+ * error is then its own).
  */
 export async function prepareBindingViewsOnce(connection: DuckDBConnection, sql: string): Promise<BoundOnce> {
-  const home = await whereNames(connection);
   const statements = await connection.extractStatements(sql);
-  let transactionControl = false;
-  for (let index = 0; index < statements.count - 1; index++) {
-    const earlier = await statements.prepare(index);
-    try {
-      if (earlier.statementType === StatementType.TRANSACTION) transactionControl = true;
-      await earlier.run();
-    } finally {
-      earlier.destroySync();
-    }
-  }
-  const last = statements.count - 1;
-  const asItIs = async (extracted = statements): Promise<BoundOnce> => ({ prepared: await extracted.prepare(last), done: async () => undefined });
+  if (statements.count !== 1) return asConnectionStreamWould(statements);
+  const views = await standInsFor(connection, sql).catch(() => new Map<string, string[]>());
+  if (views.size === 0) return { prepared: await statements.prepare(0), done: noTransaction };
 
-  // An earlier statement that moved name resolution elsewhere (USE, SET search_path): the stand-ins would shadow
-  // nothing the statement names. One that began (or ended) a transaction: the stand-ins need one of their own.
-  if (transactionControl || (await whereNames(connection)) !== home) return asItIs();
-  const views = await standInsFor(connection).catch(() => new Map<string, string[]>());
-  if (views.size === 0) return asItIs();
-  // In a transaction of its own, ended once the result has been read: a dropped stand-in's catalog entry then lives
-  // until the end, for what keeps it from the prepare without binding its body (`pragma_table_info('t')` names a view
-  // and reads its columns, which are the real view's; dropped outside a transaction, the entry is freed under it).
   await connection.run('BEGIN TRANSACTION');
   let prepared: DuckDBPreparedStatement | undefined;
   try {
     // One call each way (several statements in one text): a query's fixed cost stays a few milliseconds.
     await connection.run([...views].map(([view, columns]) => standInViewSql(view, columns)).join(';\n'));
-    prepared = await statements.prepare(last).catch(() => undefined);
-    await connection.run([...views.keys()].map((view) => `DROP VIEW IF EXISTS temp.${quoteIdentifier(view)}`).join(';\n'));
+    prepared = await statements.prepare(0).catch(() => undefined);
+    if (prepared) await connection.run([...views.keys()].map((view) => `DROP VIEW IF EXISTS temp.${quoteIdentifier(view)}`).join(';\n'));
   } catch (error) {
     prepared?.destroySync();
     await connection.run('ROLLBACK');
     throw error;
   }
-  if (prepared?.statementType === StatementType.SELECT) {
-    return { prepared, done: (failed) => connection.run(failed ? 'ROLLBACK' : 'COMMIT').then(() => undefined) };
-  }
+  if (prepared?.statementType === StatementType.SELECT) return { prepared, done: (failed) => endTransaction(connection, sql, failed) };
   prepared?.destroySync();
+  // Undoes the stand-ins too where the prepare failed before they were dropped (a failure may abort the transaction).
   await connection.run('ROLLBACK');
-  // Prepared as it is, so that an error (a missing table, a typo) is the statement's own. A statement can be prepared
-  // once from its extraction: the last one is extracted again (the earlier ones have run).
-  return asItIs(await connection.extractStatements(sql));
+  // A statement can be prepared once from its extraction: extracted again, prepared as it is.
+  return { prepared: await (await connection.extractStatements(sql)).prepare(0), done: noTransaction };
 }
 
 /** A prepared statement, and what ends the work begun to prepare it: call `done` once its result has been read. */
 export interface BoundOnce {
   prepared: DuckDBPreparedStatement;
+  /** Throws if the result failed partway (what was read of it is incomplete). */
   done(failed: boolean): Promise<void>;
 }
 
-/** The database and search path unqualified names resolve in. */
-async function whereNames(connection: DuckDBConnection): Promise<string> {
-  const rows = await connection.runAndReadAll("SELECT current_database() || '|' || current_setting('search_path')");
-  return String(rows.getRowsJS()[0]![0]);
+const noTransaction = async () => undefined;
+
+/** Runs every statement but the last and prepares that, as `connection.stream` does. */
+async function asConnectionStreamWould(statements: DuckDBExtractedStatements): Promise<BoundOnce> {
+  for (let index = 0; index < statements.count - 1; index++) {
+    const earlier = await statements.prepare(index);
+    try {
+      await earlier.run();
+    } finally {
+      earlier.destroySync();
+    }
+  }
+  return { prepared: await statements.prepare(statements.count - 1), done: noTransaction };
+}
+
+/** Commits once the result has been read whole or left early; a result that failed partway aborted the transaction. */
+async function endTransaction(connection: DuckDBConnection, sql: string, failed: boolean): Promise<void> {
+  if (failed) {
+    await connection.run('ROLLBACK');
+    return;
+  }
+  try {
+    await connection.run('SELECT 1');
+  } catch {
+    await connection.run('ROLLBACK');
+    throw new GluelessError(`the query failed partway through its result, so what it wrote is incomplete: ${await reasonOfFailure(connection, sql)}`);
+  }
+  await connection.run('COMMIT');
+}
+
+/**
+ * DuckDB's reason, from the statement run again as a count of its rows (a streamed result that fails does not say
+ * why); each row counted as a whole, so that no column goes unevaluated.
+ */
+async function reasonOfFailure(connection: DuckDBConnection, sql: string): Promise<string> {
+  try {
+    await connection.run(`SELECT count(glueless_row) FROM (\n${sql.replace(/[\s;]+$/, '')}\n) AS glueless_row`);
+    return 'DuckDB gave no reason, and the query ran through when counted again';
+  } catch (error) {
+    return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  }
 }
 
 /** A temporary view of `columns` (`CAST(NULL AS type) AS name`) that DuckDB binds anew at every run and that fails if read. */
@@ -86,17 +110,23 @@ export function standInViewSql(view: string, columns: string[]): string {
   );
 }
 
-/** Per glueless view, its columns as `CAST(NULL AS type) AS name`; none when the connection has temporary objects. */
-async function standInsFor(connection: DuckDBConnection): Promise<Map<string, string[]>> {
+/**
+ * Per glueless view `sql` names (its name anywhere in the text: a view of the catalog's own over it, such as
+ * `<table>_current`, contains it), its columns as `CAST(NULL AS type) AS name`; none when the connection has
+ * temporary objects.
+ */
+async function standInsFor(connection: DuckDBConnection, sql: string): Promise<Map<string, string[]>> {
   const views = new Map<string, string[]>();
   const columns = await connection.runAndReadAll(
     `SELECT c.table_name, c.column_name, c.data_type
      FROM duckdb_columns() c JOIN duckdb_views() v ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
      WHERE c.database_name = current_database() AND c.schema_name = 'main' AND NOT v.temporary
        AND c.table_name IN (SELECT name FROM glueless_tables)
+       AND contains(lower($sql), lower(c.table_name))
        AND NOT EXISTS (SELECT 1 FROM duckdb_views() WHERE temporary AND NOT internal)
        AND NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE temporary)
      ORDER BY c.table_name, c.column_index`,
+    { sql },
   );
   for (const [view, column, type] of columns.getRowsJS()) {
     const list = views.get(String(view)) ?? [];

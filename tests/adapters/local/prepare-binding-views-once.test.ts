@@ -151,9 +151,25 @@ describe('prepareBindingViewsOnce', () => {
     }
   });
 
+  it('a result that fails partway is an error naming DuckDB\'s reason, never a short answer', async () => {
+    const sql = "SELECT o.id, CASE WHEN r = 1499999 THEN error('boom at the end') END AS e FROM orders o, range(1500000) t(r)";
+    await expect(streamed(sql)).rejects.toThrow(/failed partway through its result.*boom at the end/);
+    expect(await streamed('SELECT count(*) FROM orders')).toEqual([[2n]]);
+    expect(await temporaryViews()).toBe(0);
+  });
+
+  it('statements that a transaction of its own would change are prepared as they are', async () => {
+    // Names no glueless view: as connection.stream runs it (a checkpoint cannot run inside a transaction).
+    await expect(streamed('SELECT * FROM force_checkpoint()')).resolves.toBeDefined();
+    // A PIVOT is two statements; its error is its own.
+    await expect(streamed('PIVOT orders ON day USING sum(nosuch)')).rejects.toThrow(/nosuch/);
+  });
+
   it("an error is the statement's own", async () => {
     await expect(prepareBindingViewsOnce(connection, 'SELECT * FROM orderz')).rejects.toThrow(/orderz/);
     await expect(prepareBindingViewsOnce(connection, 'SELECT nope FROM orders')).rejects.toThrow(/nope/);
+    // One that aborts the transaction (an IO error) too, not the transaction's.
+    await expect(prepareBindingViewsOnce(connection, "SELECT * FROM orders, read_parquet('/nonexistent/*.parquet')")).rejects.toThrow(/No files found/);
     expect(await temporaryViews()).toBe(0);
     // No transaction is left open: the next statement starts one of its own.
     await connection.run('BEGIN TRANSACTION');
