@@ -15,21 +15,23 @@ import { quoteIdentifier } from './duckdb-catalog.js';
  * bound then against the real views. Two guards keep this exact: the stand-in calls `now()`, whose value DuckDB fixes
  * per query, so DuckDB binds the statement again every time it runs; and reading a stand-in raises an error. A DuckDB
  * that did not bind again would fail loudly, never answer from a stand-in. All of it happens in a transaction of its
- * own, ended by `done` once the result has been read: a dropped stand-in's catalog entry lives until then, for what
- * keeps it from the prepare without binding its body (`pragma_table_info('t')` names a view and reads its columns,
- * which are the real view's; dropped outside a transaction, the entry was freed under it). The transaction also tells
- * a result that failed partway from one that ended: DuckDB hands both on as an empty last chunk, and only aborts the
- * transaction of the first.
+ * own, ended by `done` once the result has been read: a dropped stand-in's catalog entry lives until then, should
+ * anything keep it from the prepare without binding its body (`pragma_table_info('t')` alone does: dropped outside a
+ * transaction, the entry was freed under it, a segfault; such a statement names no table and gets no stand-ins now).
+ * The transaction also tells a result that failed partway from one that ended: DuckDB hands both on as an empty last chunk, and aborts the
+ * transaction of the first (for an error computing a row: a cast, `error()`, a file; not for the rare parser or
+ * binder error raised by a function while the rows stream).
  *
  * Prepared as it is, as `connection.stream` would: a text of several statements (an earlier one may change what names
- * mean; a PIVOT is two statements already), one that names no glueless view, a connection with temporary objects of
+ * mean; a PIVOT is two statements already), one that names no glueless view as a table (DuckDB's parse of it says), a connection with temporary objects of
  * its own (which the stand-ins could clash with), a statement that is not a SELECT, or one that fails to prepare (its
  * error is then its own).
  */
 export async function prepareBindingViewsOnce(connection: DuckDBConnection, sql: string): Promise<BoundOnce> {
   const statements = await connection.extractStatements(sql);
   if (statements.count !== 1) return asConnectionStreamWould(statements);
-  const views = await standInsFor(connection, sql).catch(() => new Map<string, string[]>());
+  const tables = await tablesNamed(connection, sql).catch(() => undefined);
+  const views = tables ? await standInsFor(connection, tables).catch(() => new Map<string, string[]>()) : new Map<string, string[]>();
   if (views.size === 0) return { prepared: await statements.prepare(0), done: noTransaction };
 
   await connection.run('BEGIN TRANSACTION');
@@ -95,7 +97,10 @@ async function endTransaction(connection: DuckDBConnection, sql: string, failed:
  */
 async function reasonOfFailure(connection: DuckDBConnection, sql: string): Promise<string> {
   try {
-    await connection.run(`SELECT count(glueless_row) FROM (\n${sql.replace(/[\s;]+$/, '')}\n) AS glueless_row`);
+    // The statement as DuckDB writes it back: no `;` or comment after it to break the subquery.
+    const normalised = await connection.runAndReadAll('SELECT json_deserialize_sql(json_serialize_sql($sql::VARCHAR))', { sql });
+    const statement = String(normalised.getRowsJS()[0]![0]);
+    await connection.run(`SELECT count(__glueless_recounted_row) FROM (\n${statement}\n) AS __glueless_recounted_row`);
     return 'DuckDB gave no reason, and the query ran through when counted again';
   } catch (error) {
     return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
@@ -111,27 +116,51 @@ export function standInViewSql(view: string, columns: string[]): string {
 }
 
 /**
- * Per glueless view `sql` names (its name anywhere in the text: a view of the catalog's own over it, such as
+ * The tables and views a SELECT names, lower-cased, from DuckDB's own parse of it (a name in a string or a comment is
+ * none); undefined for a statement DuckDB does not serialise (not a SELECT).
+ */
+async function tablesNamed(connection: DuckDBConnection, sql: string): Promise<Set<string> | undefined> {
+  const serialised = await connection.runAndReadAll('SELECT json_serialize_sql($sql::VARCHAR)', { sql });
+  const tree = JSON.parse(String(serialised.getRowsJS()[0]![0])) as { error?: boolean };
+  if (tree.error) return undefined;
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'table_name' && typeof value === 'string' && value !== '') names.add(value.toLowerCase());
+        else visit(value);
+      }
+    }
+  };
+  visit(tree);
+  return names;
+}
+
+/**
+ * Per glueless view among `tables` (or inside one of their names: a view of the catalog's own over it, such as
  * `<table>_current`, contains it), its columns as `CAST(NULL AS type) AS name`; none when the connection has
  * temporary objects.
  */
-async function standInsFor(connection: DuckDBConnection, sql: string): Promise<Map<string, string[]>> {
+async function standInsFor(connection: DuckDBConnection, tables: Set<string>): Promise<Map<string, string[]>> {
   const views = new Map<string, string[]>();
+  if (tables.size === 0) return views;
   const columns = await connection.runAndReadAll(
     `SELECT c.table_name, c.column_name, c.data_type
      FROM duckdb_columns() c JOIN duckdb_views() v ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
      WHERE c.database_name = current_database() AND c.schema_name = 'main' AND NOT v.temporary
        AND c.table_name IN (SELECT name FROM glueless_tables)
-       AND contains(lower($sql), lower(c.table_name))
        AND NOT EXISTS (SELECT 1 FROM duckdb_views() WHERE temporary AND NOT internal)
        AND NOT EXISTS (SELECT 1 FROM duckdb_tables() WHERE temporary)
      ORDER BY c.table_name, c.column_index`,
-    { sql },
   );
+  const named = [...tables];
   for (const [view, column, type] of columns.getRowsJS()) {
-    const list = views.get(String(view)) ?? [];
+    const name = String(view);
+    if (!named.some((table) => table.includes(name.toLowerCase()))) continue;
+    const list = views.get(name) ?? [];
     list.push(`CAST(NULL AS ${String(type)}) AS ${quoteIdentifier(String(column))}`);
-    views.set(String(view), list);
+    views.set(name, list);
   }
   return views;
 }

@@ -126,7 +126,14 @@ describe('prepareBindingViewsOnce', () => {
   });
 
   it('answers what names a view without reading it (pragma_table_info, pragma_show) from the real view, and survives it', async () => {
-    for (const sql of ["SELECT name, type FROM pragma_table_info('orders')", "SELECT * FROM pragma_show('orders')", "PRAGMA table_info('orders')", 'DESCRIBE orders']) {
+    for (const sql of [
+      // Names the view as a table too: stand-ins are made, and the statement is bound again, pragma_table_info with it.
+      "SELECT p.name, p.type, (SELECT count(*) FROM orders) AS n FROM pragma_table_info('orders') AS p",
+      "SELECT s.*, o.id FROM pragma_show('orders') AS s, orders AS o ORDER BY o.id, s.column_name",
+      "SELECT name, type FROM pragma_table_info('orders')",
+      "PRAGMA table_info('orders')",
+      'DESCRIBE orders',
+    ]) {
       expect(await streamed(sql)).toEqual(await plainly(sql));
     }
     expect(await streamed('SELECT count(*) FROM orders')).toEqual([[2n]]);
@@ -151,16 +158,30 @@ describe('prepareBindingViewsOnce', () => {
     }
   });
 
-  it('a result that fails partway is an error naming DuckDB\'s reason, never a short answer', async () => {
-    const sql = "SELECT o.id, CASE WHEN r = 1499999 THEN error('boom at the end') END AS e FROM orders o, range(1500000) t(r)";
+  it('a result that fails partway computing a row is an error naming DuckDB\'s reason, not a short answer', async () => {
+    const sql = "SELECT o.id, CASE WHEN r = 299999 THEN error('boom at the end') END AS e FROM orders o, range(300000) t(r)";
     await expect(streamed(sql)).rejects.toThrow(/failed partway through its result.*boom at the end/);
+    // The reason is found again however the text ends.
+    await expect(streamed(`${sql}; -- the end`)).rejects.toThrow(/failed partway through its result.*boom at the end/);
     expect(await streamed('SELECT count(*) FROM orders')).toEqual([[2n]]);
     expect(await temporaryViews()).toBe(0);
   });
 
+  it('a result left early is no failure', async () => {
+    const { prepared, done } = await prepareBindingViewsOnce(connection, 'SELECT o.id, r FROM orders o, range(1500000) t(r)');
+    const result = await prepared.stream();
+    prepared.destroySync();
+    expect((await result.fetchChunk())!.rowCount).toBeGreaterThan(0);
+    await expect(done(false)).resolves.toBeUndefined();
+    expect(await streamed('SELECT count(*) FROM orders')).toEqual([[2n]]);
+  });
+
   it('statements that a transaction of its own would change are prepared as they are', async () => {
-    // Names no glueless view: as connection.stream runs it (a checkpoint cannot run inside a transaction).
+    // Names no glueless view as a table (only in a comment or a string): as connection.stream runs it (a checkpoint
+    // cannot run inside a transaction).
     await expect(streamed('SELECT * FROM force_checkpoint()')).resolves.toBeDefined();
+    await expect(streamed('SELECT * FROM force_checkpoint() -- orders')).resolves.toBeDefined();
+    await expect(streamed("SELECT * FROM force_checkpoint() WHERE 'orders' IS NOT NULL")).resolves.toBeDefined();
     // A PIVOT is two statements; its error is its own.
     await expect(streamed('PIVOT orders ON day USING sum(nosuch)')).rejects.toThrow(/nosuch/);
   });
