@@ -38,14 +38,13 @@ export async function openContext(
   options: GlobalOptions,
   use: { onNewLake?: (dir: string) => void } = {},
 ): Promise<{ local: LocalLake; contracts: DatasetContract[] }> {
-  const [{ loadContractDirectory }, { openLocalLake }, { lakeState }] = await Promise.all([
+  const [{ loadContractDirectory }, { lakeState }] = await Promise.all([
     import('../adapters/local/contract-files.js'),
-    import('../adapters/local/local-lake.js'),
     import('./lake-state.js'),
   ]);
   const contracts = await loadContractDirectory(datasetsDirectory(options));
   const dir = lakeDirectory(options);
   if (use.onNewLake && (await lakeState(dir)) !== 'ready') use.onNewLake(dir);
-  const local = await openLocalLake(dir);
+  const local = await openLake(options);
   return { local, contracts };
 }

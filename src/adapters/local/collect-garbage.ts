@@ -8,8 +8,8 @@ import { runInNewContext } from 'node:vm';
  * was the peak of a 5M-row ingest: 268–274 MB in five runs, 223–251 MB with this collection first (BENCHMARKS.md).
  *
  * It runs only when the heap's used bytes and the ArrayBuffers together grew by COLLECT_AFTER_BYTES since the last
- * time it ran (or since the process started): a `glueless query` or the demo's ingests (16–24 MiB) never pay for it. The collector is
- * reached as Jest's leak detector reaches it: exposed for one new context, then hidden again.
+ * time it ran (or since the process started): a `glueless query` or the demo's ingests (16–24 MiB) never pay for it.
+ * The collector is reached as Jest's leak detector reaches it: exposed for one new context, then hidden again.
  */
 const COLLECT_AFTER_BYTES = 48 * 1024 * 1024;
 

@@ -71,11 +71,9 @@ export function streamQuery(
       throw new GluelessError(`no table ${missing[1]}; tables: ${tables.length > 0 ? tables.join(', ') : 'none yet (ingest a file first)'}`);
     });
     let failed = true;
-    let destroyed = false;
     try {
-      const result = await prepared.stream();
-      prepared.destroySync();
-      destroyed = true;
+      // The result outlives its prepared statement, as `connection.stream` leaves it.
+      const result = await prepared.stream().finally(() => prepared.destroySync());
       await onColumns({
         names: result.columnNames(),
         numeric: result.columnTypes().map((type) => /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|DECIMAL|VARINT)/.test(String(type))),
@@ -87,7 +85,6 @@ export function streamQuery(
       }
       failed = false;
     } finally {
-      if (!destroyed) prepared.destroySync();
       await done(failed);
     }
   });

@@ -18,21 +18,21 @@ import { quoteIdentifier } from './duckdb-catalog.js';
  * own, ended by `done` once the result has been read: a dropped stand-in's catalog entry lives until then, should
  * anything keep it from the prepare without binding its body (`pragma_table_info('t')` alone does: dropped outside a
  * transaction, the entry was freed under it, a segfault; such a statement names no table and gets no stand-ins now).
- * The transaction also tells a result that failed partway from one that ended: DuckDB hands both on as an empty last chunk, and aborts the
- * transaction of the first (for an error computing a row: a cast, `error()`, a file; not for the rare parser or
- * binder error raised by a function while the rows stream).
+ * The transaction also tells a result that failed partway from one that ended: DuckDB hands both on as an empty last
+ * chunk, and aborts the transaction of the first (for an error computing a row: a cast, `error()`, a file; not for the
+ * rare parser or binder error raised by a function while the rows stream).
  *
  * Prepared as it is, as `connection.stream` would: a text of several statements (an earlier one may change what names
- * mean; a PIVOT is two statements already), one that names no glueless view as a table (DuckDB's parse of it says), a connection with temporary objects of
- * its own (which the stand-ins could clash with), a statement that is not a SELECT, or one that fails to prepare (its
- * error is then its own).
+ * mean; a PIVOT is two statements already), one that names no glueless view as a table (DuckDB's parse of it says),
+ * a connection with temporary objects of its own (which the stand-ins could clash with), a statement that is not a
+ * SELECT, or one that fails to prepare (its error is then its own).
  */
 export async function prepareBindingViewsOnce(connection: DuckDBConnection, sql: string): Promise<BoundOnce> {
   const statements = await connection.extractStatements(sql);
   if (statements.count !== 1) return asConnectionStreamWould(statements);
   const tables = await tablesNamed(connection, sql).catch(() => undefined);
   const views = tables ? await standInsFor(connection, tables).catch(() => new Map<string, string[]>()) : new Map<string, string[]>();
-  if (views.size === 0) return { prepared: await statements.prepare(0), done: noTransaction };
+  if (views.size === 0) return asConnectionStreamWould(statements);
 
   await connection.run('BEGIN TRANSACTION');
   let prepared: DuckDBPreparedStatement | undefined;
@@ -51,7 +51,7 @@ export async function prepareBindingViewsOnce(connection: DuckDBConnection, sql:
   // Undoes the stand-ins too where the prepare failed before they were dropped (a failure may abort the transaction).
   await connection.run('ROLLBACK');
   // A statement can be prepared once from its extraction: extracted again, prepared as it is.
-  return { prepared: await (await connection.extractStatements(sql)).prepare(0), done: noTransaction };
+  return asConnectionStreamWould(await connection.extractStatements(sql));
 }
 
 /** A prepared statement, and what ends the work begun to prepare it: call `done` once its result has been read. */
