@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { DatasetContract } from '../../pipeline/contract/contract.js';
 import { CatalogError } from '../../pipeline/contract/errors.js';
 import { collectGarbageBeforeDuckDb } from './collect-garbage.js';
+import { createViewWithoutListing } from './create-view-without-listing.js';
+import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 import { fileColumns, partitionKeys } from '../../pipeline/write/partition.js';
 import type { Catalog, PartitionRef } from '../../pipeline/contract/ports.js';
 import { typeName, type ColumnType } from '../../pipeline/contract/column-type.js';
@@ -309,7 +311,10 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
   const select = all
     .map((c) => `CAST(${present.has(c.name) ? quoteIdentifier(c.name) : 'NULL'} AS ${c.type}) AS ${quoteIdentifier(c.name)}`)
     .join(', ');
-  await connection.run(`CREATE OR REPLACE VIEW ${quoteIdentifier(table)} AS SELECT ${select} FROM ${source}`);
+  const createView = `CREATE OR REPLACE VIEW ${quoteIdentifier(table)} AS SELECT ${select} FROM ${source}`;
+  // Files whose columns are the contract's: DuckDB need not list them to learn the view's (~0.3 s at 20,000 partitions).
+  if (globs.length > 0 && !evolved) await createViewWithoutListing(connection, createView, all.map((c) => c.name));
+  else await connection.run(createView);
   await connection.run('INSERT OR REPLACE INTO glueless_views VALUES ($table, $fingerprint)', { table, fingerprint });
 }
 
@@ -338,12 +343,4 @@ async function hasParquetFiles(directory: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }

@@ -8,7 +8,8 @@ import { CURRENT_SUFFIX } from '../../models/names.js';
 import { isPeriod, periodInterval, periodOf } from '../../models/periods.js';
 import type { ModelEngine, RefreshRecord } from '../../models/ports.js';
 import { LINEAGE_COLUMNS } from '../../pipeline/contract/lineage.js';
-import { quoteIdentifier, quoteLiteral, refreshAllViews, type DuckDbCatalog } from './duckdb-catalog.js';
+import { refreshAllViews, type DuckDbCatalog } from './duckdb-catalog.js';
+import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 
 /**
  * Models on the local lake. A table model's partition is written with `COPY … TO` into a fresh directory

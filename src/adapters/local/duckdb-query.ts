@@ -1,7 +1,8 @@
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import type { DuckDbCatalog } from './duckdb-catalog.js';
 import { GluelessError } from '../../pipeline/contract/errors.js';
-import { quoteIdentifier, refreshAllViews } from './duckdb-catalog.js';
+import { refreshAllViews } from './duckdb-catalog.js';
+import { quoteIdentifier } from './sql-quote.js';
 import { prepareBindingViewsOnce } from './prepare-binding-views-once.js';
 
 /** SQL over the local lake's registered tables, the way analysts use Athena. */

@@ -1,6 +1,6 @@
 import { StatementType, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { GluelessError } from '../../pipeline/contract/errors.js';
-import { quoteIdentifier } from './duckdb-catalog.js';
+import { quoteIdentifier } from './sql-quote.js';
 
 /**
  * Prepares `sql` for a streamed result so that DuckDB binds the lake's views once when it runs, not twice.

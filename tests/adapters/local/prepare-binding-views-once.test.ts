@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { prepareBindingViewsOnce, standInViewSql } from '../../../src/adapters/local/prepare-binding-views-once.js';
-import { quoteLiteral } from '../../../src/adapters/local/duckdb-catalog.js';
+import { quoteLiteral } from '../../../src/adapters/local/sql-quote.js';
 
 /**
  * A table's view over Parquet files, as the local catalog makes them (explicit casts), with a glueless_tables row, and
