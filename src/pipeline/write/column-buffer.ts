@@ -31,6 +31,11 @@ export interface ColumnBuffer {
   gather(rows: Int32Array, start: number, end: number): unknown[];
   /** Empties the buffer, keeping its room. */
   clear(): void;
+  /**
+   * What small-chunk.ts reads values through without gathering them (a file of a few rows: see there); absent where
+   * values are kept as they came.
+   */
+  readonly direct?: NumericBuffer | StringBuffer;
 }
 
 /** Shared by the buffers of one string column across all partitions: repeated values are encoded to UTF-8 once. */
@@ -113,13 +118,13 @@ class NullMask {
   }
 }
 
-type SlotArray = Int32Array | Float64Array | Uint8Array | BigInt64Array;
+export type SlotArray = Int32Array | Float64Array | Uint8Array | BigInt64Array;
 
 /**
  * int, date, double, timestamp, boolean, bigint and decimals up to 18 digits (as their unscaled bigint): one
  * typed-array slot per value, handed back as stored (booleans, stored as 0/1, as booleans).
  */
-class NumericBuffer implements ColumnBuffer {
+export class NumericBuffer implements ColumnBuffer {
   length = 0;
   private readonly nulls = new NullMask();
 
@@ -127,6 +132,19 @@ class NumericBuffer implements ColumnBuffer {
     private values: SlotArray,
     private readonly booleans = false,
   ) {}
+
+  get direct(): NumericBuffer {
+    return this;
+  }
+
+  /** The value slots (row i at index i; a null row's slot holds nothing). */
+  get slots(): SlotArray {
+    return this.values;
+  }
+
+  isNull(index: number): boolean {
+    return this.nulls.isNull(index);
+  }
 
   push(value: RowValue): number {
     const index = this.length++;
@@ -165,7 +183,7 @@ class NumericBuffer implements ColumnBuffer {
  * as Uint8Arrays: the dictionary's own (so the writer's dictionary sees repeats as the same object) or views of the
  * block (one allocation per value, short-lived).
  */
-class StringBuffer implements ColumnBuffer {
+export class StringBuffer implements ColumnBuffer {
   length = 0;
   /** Per value: a dictionary id (≥ 0), NULL_VALUE, or IN_BLOCK (the next bytes in `block`). */
   private refs = new Int32Array(0);
@@ -176,6 +194,33 @@ class StringBuffer implements ColumnBuffer {
   private inBlock = 0;
 
   constructor(private readonly dictionary: StringDictionary) {}
+
+  get direct(): StringBuffer {
+    return this;
+  }
+
+  isNull(index: number): boolean {
+    return this.refs[index] === NULL_VALUE;
+  }
+
+  /**
+   * Where row `index`'s UTF-8 bytes are (not for a null row): `at.bytes[at.start]` … `at.bytes[at.end - 1]`. Valid until
+   * the next `push` or `clear`.
+   */
+  locate(index: number, at: { bytes: Uint8Array; start: number; end: number }): void {
+    const ref = this.refs[index]!;
+    if (ref >= 0) {
+      const bytes = this.dictionary.bytes[ref]!;
+      at.bytes = bytes;
+      at.start = 0;
+      at.end = bytes.length;
+      return;
+    }
+    const ordinal = this.blockOrdinals()[index]!;
+    at.bytes = this.block;
+    at.start = ordinal === 0 ? 0 : this.ends[ordinal - 1]!;
+    at.end = this.ends[ordinal]!;
+  }
 
   push(value: RowValue): number {
     const index = this.length++;

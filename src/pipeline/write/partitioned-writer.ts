@@ -255,19 +255,24 @@ export class PartitionedParquetWriter {
       partition.bufferedBytes,
     );
     const { buffered } = partition;
-    let columns: unknown[][];
+    const pendingBefore = partition.file.pendingBytes;
     if (partition.columns) {
-      columns = partition.columns.map((column) => column.take());
+      const columns = partition.columns.map((column) => column.take());
       this.bufferedRows -= buffered;
       this.bufferedBytes -= partition.bufferedBytes;
+      partition.buffered = 0;
+      partition.bufferedBytes = 0;
+      await partition.file.writeRowGroup(columns, buffered);
     } else {
-      // A pooled partition is written only by `finish`, once no row is added any more: its rows are gathered from the pool.
-      columns = this.pool.rowsOf(partition.ordinal);
+      // A pooled partition is written only by `finish`, once no row is added any more: a few rows are read from the
+      // pool's buffers as they are, more are gathered from it.
+      const { columns, rows, start, end } = this.pool.placeOf(partition.ordinal);
+      partition.buffered = 0;
+      partition.bufferedBytes = 0;
+      if (!(await partition.file.writeSmallRowGroupOfRows(columns, rows, start, end))) {
+        await partition.file.writeRowGroup(this.pool.rowsOf(partition.ordinal), buffered);
+      }
     }
-    partition.buffered = 0;
-    partition.bufferedBytes = 0;
-    const pendingBefore = partition.file.pendingBytes;
-    await partition.file.writeRowGroup(columns, buffered);
     this.pendingBytes += partition.file.pendingBytes - pendingBefore;
     if (bounded) await this.boundPendingBytes();
   }

@@ -44,10 +44,19 @@ export class RowPool {
    * Bytes may be views of the pool's buffers: use them before the pool next changes.
    */
   rowsOf(owner: number): unknown[][] {
+    const { columns, rows, start, end } = this.placeOf(owner);
+    return columns.map((column) => column.gather(rows, start, end));
+  }
+
+  /**
+   * Where `owner`'s rows are, without gathering them: rows `rows[start]` … `rows[end - 1]` of `columns`, in the order
+   * they came. Valid until the pool next changes.
+   */
+  placeOf(owner: number): { columns: ColumnBuffer[]; rows: Int32Array; start: number; end: number } {
     const { rows, starts } = this.groupedByOwner();
     const start = owner + 1 < starts.length ? starts[owner]! : rows.length;
     const end = owner + 1 < starts.length ? starts[owner + 1]! : rows.length;
-    return this.columns.map((column) => column.gather(rows, start, end));
+    return { columns: this.columns, rows, start, end };
   }
 
   /**

@@ -5,6 +5,8 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { writePlain } from 'hyparquet-writer/src/plain.js';
 import { unconvert } from 'hyparquet-writer/src/unconvert.js';
 import { CompactWriter, STOP } from './compact-thrift.js';
+import type { ColumnBuffer } from './column-buffer.js';
+import { encodeRows, resetWriter, type EncodedPage, type PageScratch } from './small-chunk.js';
 
 /**
  * A row group of a few rows (a partition of a handful: daily or hourly data over years), written as hyparquet-writer's
@@ -50,14 +52,46 @@ export function writeSmallRowGroup(
   columns: SmallColumn[],
   rowCount: number,
 ): void | Promise<void> {
+  for (const { values } of columns) if (values.length !== rowCount) throw new Error('parquet columns must have the same length');
+  return writeChunks(parquet, rowCount, (c, element) => {
+    const { values, statistics } = columns[c]!;
+    return { page: encodeValues(element, values, statistics), statistics };
+  });
+}
+
+/**
+ * `writeSmallRowGroup` for rows `rows[start]` … `rows[end - 1]` of column buffers (a partition's rows in the row pool),
+ * read from the buffers as they are (small-chunk.ts) instead of gathered into arrays first: the same bytes. Columns
+ * whose buffers cannot be read so are gathered.
+ */
+export function writeSmallRowGroupOfRows(
+  parquet: ParquetWriter,
+  columns: Array<{ buffer: ColumnBuffer; statistics: boolean }>,
+  rows: Int32Array,
+  start: number,
+  end: number,
+): void | Promise<void> {
+  return writeChunks(parquet, end - start, (c, element) => {
+    const { buffer, statistics } = columns[c]!;
+    const page = encodeRows(element, buffer, rows, start, end, statistics, pageScratch) ?? encodeValues(element, buffer.gather(rows, start, end), statistics);
+    return { page, statistics };
+  });
+}
+
+/** One row group of `rowCount` rows, each column's page given by `encode` (into the page scratch), appended and recorded. */
+function writeChunks(
+  parquet: ParquetWriter,
+  rowCount: number,
+  encode: (column: number, element: SchemaElement) => { page: EncodedPage; statistics: boolean },
+): void | Promise<void> {
   const writer = parquet.writer as ByteWriter & { flush?: () => void | Promise<void> };
   const groupStart = writer.offset;
   const chunks: ColumnChunk[] = [];
   let totalByteSize = 0n;
-  for (let c = 0; c < columns.length; c++) {
-    const { values, statistics } = columns[c]!;
-    if (values.length !== rowCount) throw new Error('parquet columns must have the same length');
-    const chunk = writeChunk(writer, parquet.schema[c + 1]!, values, statistics, parquet);
+  for (let c = 0; c < parquet.schema.length - 1; c++) {
+    const element = parquet.schema[c + 1]!;
+    const { page, statistics } = encode(c, element);
+    const chunk = appendChunk(writer, element, page, statistics, parquet);
     chunks.push(chunk);
     parquet.pendingIndexes.push({ chunk });
     totalByteSize += chunk.meta_data!.total_uncompressed_size;
@@ -73,20 +107,14 @@ export function writeSmallRowGroup(
 }
 
 /** Scratch for one page's levels and values: reused, a chunk is written synchronously. */
-const levels = new ByteWriter(256);
-const page = new ByteWriter(4096);
+const pageScratch: PageScratch = { levels: new ByteWriter(256), page: new ByteWriter(4096) };
 const header = new CompactWriter();
 
-function writeChunk(
-  writer: ByteWriter,
-  element: SchemaElement,
-  values: unknown[],
-  withStatistics: boolean,
-  { codec, compressors }: ParquetWriter,
-): ColumnChunk {
+/** A column's values as one PLAIN page, into the page scratch. */
+function encodeValues(element: SchemaElement, values: unknown[], withStatistics: boolean): EncodedPage {
   const { type, type_length } = element;
   if (!type) throw new Error(`column ${element.name} cannot determine type`);
-  const start = writer.offset;
+  const { levels, page } = pageScratch;
   const physical = unconvert(element, values as never) as unknown[];
   if (type === 'INT64') {
     for (const value of physical) {
@@ -96,8 +124,8 @@ function writeChunk(
   const statistics = withStatistics ? statisticsOf(values, element) : undefined;
 
   // Definition levels (an optional column: 1 present, 0 missing), then the present values, PLAIN.
-  reset(levels);
-  reset(page);
+  resetWriter(levels);
+  resetWriter(page);
   let nulls = 0;
   let levelBytes = 0;
   let present = physical;
@@ -112,7 +140,21 @@ function writeChunk(
     if (nulls) present = physical.filter((value) => value !== null && value !== undefined);
   }
   writePlain(page, present as never, type, type_length);
-  const pageBytes = page.getBytes();
+  return { values: values.length, nulls, levelBytes, statistics };
+}
+
+/** The page in the scratch, compressed, after its header, appended as one column chunk; its metadata. */
+function appendChunk(
+  writer: ByteWriter,
+  element: SchemaElement,
+  { values, nulls, levelBytes, statistics }: EncodedPage,
+  withStatistics: boolean,
+  { codec, compressors }: ParquetWriter,
+): ColumnChunk {
+  const { type } = element;
+  if (!type) throw new Error(`column ${element.name} cannot determine type`);
+  const start = writer.offset;
+  const pageBytes = pageScratch.page.getBytes();
   const compressed = compressors[codec]?.(pageBytes) ?? pageBytes;
 
   header.reset();
@@ -120,9 +162,9 @@ function writeChunk(
   header.field(2, levelBytes + pageBytes.length);
   header.field(3, levelBytes + compressed.length);
   header.beginStruct(8);
-  header.field(1, values.length);
+  header.field(1, values);
   header.field(2, nulls);
-  header.field(3, values.length);
+  header.field(3, values);
   header.field(4, Encodings.indexOf('PLAIN'));
   header.field(5, levelBytes);
   header.field(6, 0);
@@ -130,7 +172,7 @@ function writeChunk(
   header.byte(STOP);
   const headerBytes = header.bytes.subarray(0, header.at);
   writer.appendBytes(headerBytes);
-  if (levelBytes) writer.appendBytes(levels.getBytes());
+  if (levelBytes) writer.appendBytes(pageScratch.levels.getBytes());
   writer.appendBytes(compressed);
 
   return {
@@ -139,12 +181,12 @@ function writeChunk(
       encodings: ['PLAIN'],
       path_in_schema: [element.name],
       codec,
-      num_values: BigInt(values.length),
+      num_values: BigInt(values),
       total_compressed_size: BigInt(writer.offset - start),
       total_uncompressed_size: BigInt(headerBytes.length + levelBytes + pageBytes.length),
       data_page_offset: BigInt(start),
       dictionary_page_offset: undefined,
-      statistics,
+      statistics: statistics as Statistics | undefined,
       encoding_stats: withStatistics ? [{ page_type: 'DATA_PAGE_V2', encoding: 'PLAIN', count: 1 }] : undefined,
       geospatial_statistics: undefined,
     },
@@ -154,11 +196,6 @@ function writeChunk(
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-
-function reset(bytes: ByteWriter): void {
-  bytes.offset = 0;
-  bytes.index = 0;
-}
 
 type Statistics = NonNullable<NonNullable<ColumnChunk['meta_data']>['statistics']>;
 

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { snappyCompressor } from 'hysnappy';
-import { isSmallRowGroup, SMALL_ROW_GROUP, writeSmallRowGroup } from '../../../src/pipeline/write/small-row-group.js';
+import { isSmallRowGroup, SMALL_ROW_GROUP, writeSmallRowGroup, writeSmallRowGroupOfRows } from '../../../src/pipeline/write/small-row-group.js';
+import { columnBufferFactory } from '../../../src/pipeline/write/column-buffer.js';
+import { RowPool } from '../../../src/pipeline/write/row-pool.js';
+import type { RowValue } from '../../../src/pipeline/typing/typed-row.js';
 import { parquetSchema, type FileColumn } from '../../../src/pipeline/write/parquet.js';
 import type { ColumnType } from '../../../src/pipeline/contract/column-type.js';
 
@@ -109,5 +112,57 @@ describe('writeSmallRowGroup', () => {
     const columns: FileColumn[] = [{ name: 'n', type: { kind: 'bigint' }, required: true }];
     const { writer } = newWriter(columns);
     expect(() => writeSmallRowGroup(writer, [{ values: [2n ** 63n], statistics: true }], 1)).toThrow(/INT64 value out of range/);
+  });
+
+  /** Each kind of column with the values a typed row holds for it (what a column buffer is given). */
+  const ROW_KINDS: Array<{ type: ColumnType; value: fc.Arbitrary<RowValue> }> = [
+    { type: { kind: 'string' }, value: fc.string({ unit: 'binary', maxLength: 24 }) },
+    { type: { kind: 'string' }, value: fc.constantFrom('Laptop Stand', 'Desk Lamp', '', 'USB-C Hub') },
+    { type: { kind: 'int' }, value: fc.integer() },
+    { type: { kind: 'bigint' }, value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) },
+    { type: { kind: 'double' }, value: fc.oneof(fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity)) },
+    { type: { kind: 'boolean' }, value: fc.boolean() as fc.Arbitrary<RowValue> },
+    { type: { kind: 'date' }, value: fc.integer({ min: -30000, max: 80000 }) },
+    { type: { kind: 'timestamp' }, value: fc.integer({ min: -2e12, max: 4e12 }) },
+    { type: { kind: 'decimal', precision: 9, scale: 2 }, value: fc.bigInt({ min: -(10n ** 9n) + 1n, max: 10n ** 9n - 1n }) },
+    { type: { kind: 'decimal', precision: 18, scale: 3 }, value: fc.bigInt({ min: -(10n ** 18n) + 1n, max: 10n ** 18n - 1n }) },
+    { type: { kind: 'decimal', precision: 28, scale: 4 }, value: fc.bigInt({ min: -(10n ** 28n) + 1n, max: 10n ** 28n - 1n }) },
+  ];
+
+  it('writes the same bytes from a row pool\'s buffers as from the values gathered out of them', async () => {
+    const pooled = fc
+      .array(fc.record({ kind: fc.nat({ max: ROW_KINDS.length - 1 }), required: fc.boolean(), statistics: fc.boolean() }), { minLength: 1, maxLength: 12 })
+      .chain((specs) => {
+        const row = fc.tuple(
+          fc.nat({ max: 3 }),
+          fc.tuple(...specs.map((spec) => (spec.required ? ROW_KINDS[spec.kind]!.value : fc.option(ROW_KINDS[spec.kind]!.value, { nil: null, freq: 3 })))),
+        );
+        return fc.tuple(fc.constant(specs), fc.array(row, { minLength: 1, maxLength: 4 * SMALL_ROW_GROUP }));
+      });
+    await fc.assert(
+      fc.asyncProperty(pooled, async ([specs, rows]) => {
+        const columns: FileColumn[] = specs.map((spec, index) => ({
+          name: `c${index}`,
+          type: ROW_KINDS[spec.kind]!.type,
+          required: spec.required,
+          statistics: spec.statistics,
+        }));
+        const pool = new RowPool(columns.map((c) => columnBufferFactory(c.type)), columns.map((_, index) => index));
+        for (const [owner, values] of rows) pool.push(values as RowValue[], owner);
+        for (let owner = 0; owner <= 3; owner++) {
+          const { columns: buffers, rows: order, start, end } = pool.placeOf(owner);
+          if (end - start === 0 || !isSmallRowGroup(parquetSchema(columns), end - start, encodingsOf(columns))) continue;
+          const direct = newWriter(columns);
+          const gathered = newWriter(columns);
+          await writeSmallRowGroupOfRows(direct.writer, columns.map((c, i) => ({ buffer: buffers[i]!, statistics: c.statistics ?? true })), order, start, end);
+          const values = pool.rowsOf(owner);
+          await writeSmallRowGroup(gathered.writer, columns.map((c, i) => ({ values: values[i]!, statistics: c.statistics ?? true })), end - start);
+          await direct.writer.finish();
+          await gathered.writer.finish();
+          expect(Buffer.from(direct.bytes.getBuffer()).equals(Buffer.from(gathered.bytes.getBuffer()))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
