@@ -137,11 +137,22 @@ export class DuckDbCatalog implements Catalog {
       const locations = new Map<string, string>();
       for (const partition of partitions) locations.set(partition.values.map((v) => `${v.name}=${v.value}`).join('/'), partition.location);
       if (locations.size === 0) return;
-      await connection.run(
-        `INSERT INTO glueless_partitions SELECT $table, unnest(${VARCHARS_FROM_JSON('$specs')}), unnest(${VARCHARS_FROM_JSON('$locations')})
-         ON CONFLICT (table_name, spec) DO NOTHING`,
-        { table: contract.name, specs: JSON.stringify([...locations.keys()]), locations: JSON.stringify([...locations.values()]) },
-      );
+      const specs = JSON.stringify([...locations.keys()]);
+      const prefix = commonPrefix(locations);
+      if (prefix !== undefined) {
+        // Every location is `<prefix><spec>/` (the usual case: partitions at their place under the table): one list.
+        await connection.run(
+          `INSERT INTO glueless_partitions SELECT $table, spec, $prefix || spec || '/' FROM (SELECT unnest(${VARCHARS_FROM_JSON('$specs')}) AS spec)
+           ON CONFLICT (table_name, spec) DO NOTHING`,
+          { table: contract.name, specs, prefix },
+        );
+      } else {
+        await connection.run(
+          `INSERT INTO glueless_partitions SELECT $table, unnest(${VARCHARS_FROM_JSON('$specs')}), unnest(${VARCHARS_FROM_JSON('$locations')})
+           ON CONFLICT (table_name, spec) DO NOTHING`,
+          { table: contract.name, specs, locations: JSON.stringify([...locations.values()]) },
+        );
+      }
       // Also when nothing was new: files may have landed in registered partitions (or all have gone).
       await this.refresh(connection, contract.name);
     });
@@ -316,6 +327,21 @@ async function refreshView(connection: DuckDBConnection, table: string): Promise
   if (globs.length > 0 && !evolved) await createViewWithoutListing(connection, createView, all.map((c) => c.name));
   else await connection.run(createView);
   await connection.run('INSERT OR REPLACE INTO glueless_views VALUES ($table, $fingerprint)', { table, fingerprint });
+}
+
+/**
+ * The prefix every location has before its spec and a closing `/`, if they share one (20,000 partitions' locations
+ * are then not sent as a second list: ~20–50 ms).
+ */
+function commonPrefix(locations: Map<string, string>): string | undefined {
+  let prefix: string | undefined;
+  for (const [spec, location] of locations) {
+    const cut = location.length - spec.length - 1;
+    if (cut < 0 || !location.endsWith(`${spec}/`)) return undefined;
+    prefix ??= location.slice(0, cut);
+    if (!location.startsWith(prefix) || prefix.length !== cut) return undefined;
+  }
+  return prefix;
 }
 
 /** `k=v/k2=v2` of every directory `depth` levels below `root` (none when it does not exist). */

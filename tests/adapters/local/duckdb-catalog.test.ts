@@ -127,4 +127,29 @@ partition_by: { column: taken_on, layout: ${layout} }
       await local.cleanup();
     }
   });
+
+  it('records each partition at the location it was given, under the table or elsewhere', async () => {
+    const local = await tempLake();
+    try {
+      const contract = await salesContract();
+      await local.catalog.ensureTable(contract, local.lake.processed.locationOf('tables/sales_orders/'));
+      const at = (day: string, key = `tables/sales_orders/order_date=${day}/`) => ({
+        values: [{ name: 'order_date', value: day }],
+        location: local.lake.processed.locationOf(key),
+      });
+      const stored = async () =>
+        (await runQuery(local.catalog, "SELECT spec, location FROM glueless_partitions WHERE table_name = 'sales_orders' ORDER BY spec")).rows;
+      // All under the table: sent as specs and one prefix.
+      await local.catalog.addPartitions(contract, [at('2024-03-01'), at('2024-03-02')]);
+      // One elsewhere (a partition added by hand in another place): every location sent as it is.
+      await local.catalog.addPartitions(contract, [at('2024-03-03'), at('2024-03-04', 'moved/2024-03-04/')]);
+      expect(await stored()).toEqual(
+        ['2024-03-01', '2024-03-02', '2024-03-03'].map((day) => [`order_date=${day}`, local.lake.processed.locationOf(`tables/sales_orders/order_date=${day}/`)]).concat([
+          ['order_date=2024-03-04', local.lake.processed.locationOf('moved/2024-03-04/')],
+        ]),
+      );
+    } finally {
+      await local.cleanup();
+    }
+  });
 });
