@@ -207,8 +207,9 @@ function writeStrings(buffer: StringBuffer, rows: Int32Array, start: number, end
     nan_count: undefined,
   };
 }
-/** Unsigned byte order, a prefix first. */
-function compareBytes(left: Uint8Array, leftStart: number, leftEnd: number, right: Uint8Array, rightStart: number, rightEnd: number): number {
+
+/** Unsigned byte order, a prefix first (the statistics' order for bytes, here and in small-row-group.ts). */
+export function compareBytes(left: Uint8Array, leftStart: number, leftEnd: number, right: Uint8Array, rightStart: number, rightEnd: number): number {
   const length = Math.min(leftEnd - leftStart, rightEnd - rightStart);
   for (let i = 0; i < length; i++) {
     const difference = left[leftStart + i]! - right[rightStart + i]!;

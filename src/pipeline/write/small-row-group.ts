@@ -6,7 +6,7 @@ import { writePlain } from 'hyparquet-writer/src/plain.js';
 import { unconvert } from 'hyparquet-writer/src/unconvert.js';
 import { CompactWriter, STOP } from './compact-thrift.js';
 import type { ColumnBuffer } from './column-buffer.js';
-import { encodeRows, resetWriter, type EncodedPage, type PageScratch } from './small-chunk.js';
+import { compareBytes, encodeRows, resetWriter, type ChunkStatistics, type EncodedPage, type PageScratch } from './small-chunk.js';
 
 /**
  * A row group of a few rows (a partition of a handful: daily or hourly data over years), written as hyparquet-writer's
@@ -186,7 +186,7 @@ function appendChunk(
       total_uncompressed_size: BigInt(headerBytes.length + levelBytes + pageBytes.length),
       data_page_offset: BigInt(start),
       dictionary_page_offset: undefined,
-      statistics: statistics as Statistics | undefined,
+      statistics: statistics as ChunkStatistics | undefined,
       encoding_stats: withStatistics ? [{ page_type: 'DATA_PAGE_V2', encoding: 'PLAIN', count: 1 }] : undefined,
       geospatial_statistics: undefined,
     },
@@ -197,13 +197,11 @@ function appendChunk(
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-type Statistics = NonNullable<NonNullable<ColumnChunk['meta_data']>['statistics']>;
-
 /**
  * Min, max, null and NaN counts of a chunk, as hyparquet-writer computes them: NaN skipped (and counted for floating
  * columns), byte arrays in unsigned byte order, strings in code point order, -0 as the min and +0 as the max of zeros.
  */
-function statisticsOf(values: unknown[], element: SchemaElement): Statistics {
+function statisticsOf(values: unknown[], element: SchemaElement): ChunkStatistics {
   let min: unknown;
   let max: unknown;
   let nullCount = 0n;
@@ -225,7 +223,7 @@ function statisticsOf(values: unknown[], element: SchemaElement): Statistics {
   }
   if (min === 0) min = -0;
   if (max === 0) max = 0;
-  return { min_value: min, max_value: max, null_count: nullCount, nan_count: nanCount } as Statistics;
+  return { min_value: min, max_value: max, null_count: nullCount, nan_count: nanCount } as ChunkStatistics;
 }
 
 /** A decimal given as a number, or a Date in a date or timestamp column, as the physical value it is written as. */
@@ -236,11 +234,7 @@ function physicalStatistic(value: unknown, element: SchemaElement): unknown {
 }
 
 function compareValues(left: unknown, right: unknown): number {
-  if (left instanceof Uint8Array && right instanceof Uint8Array) {
-    const length = Math.min(left.length, right.length);
-    for (let i = 0; i < length; i++) if (left[i] !== right[i]) return left[i]! - right[i]!;
-    return left.length - right.length;
-  }
+  if (left instanceof Uint8Array && right instanceof Uint8Array) return compareBytes(left, 0, left.length, right, 0, right.length);
   if (typeof left === 'string' && typeof right === 'string') return compareCodePoints(left, right);
   if ((left as number) < (right as number)) return -1;
   if ((left as number) > (right as number)) return 1;
