@@ -14,11 +14,12 @@ export interface ModelEngine {
   /** The periods the model's SELECT yields now: what a full refresh writes. */
   periodsInResult(model: ModelDefinition): Promise<string[]>;
   /**
-   * Writes one partition (or an unpartitioned table whole) to a fresh location and swaps it in, then removes the old
-   * location: readers see the old rows or the new ones, never a half-written partition. A period the SELECT no
-   * longer yields is dropped. Resolves with the rows written, or undefined where the engine does not say (UNLOAD).
+   * Writes the given periods of a partitioned model (or, with `periods` undefined, an unpartitioned table whole) from
+   * one evaluation of its SELECT, each to a fresh location, and swaps them in, then removes the old locations: readers
+   * see the old rows or the new ones, never a half-written partition. A period the SELECT no longer yields is dropped.
+   * Resolves with the rows written, or undefined where the engine does not say (UNLOAD).
    */
-  materialize(model: ModelDefinition, period: string | undefined, refreshId: string): Promise<number | undefined>;
+  materialize(model: ModelDefinition, periods: string[] | undefined, refreshId: string): Promise<number | undefined>;
   /** Runs `work` with the model's refreshes serialized: two refreshes of one model never overlap. */
   serialized<T>(model: string, work: () => Promise<T>): Promise<T>;
   recordRefresh(record: RefreshRecord): Promise<void>;

@@ -136,7 +136,7 @@ async function refreshOne(engine: ModelEngine, model: ModelDefinition, change: C
       } else {
         const existing = await engine.partitions(model);
         partitions = await periodsToRefresh(model, change, existing, () => engine.periodsInResult(model));
-        for (const period of partitions) rows += (await engine.materialize(model, period, refreshId)) ?? 0;
+        if (partitions.length > 0) rows = (await engine.materialize(model, partitions, refreshId)) ?? 0;
       }
       await engine.recordRefresh({ ...record, at: new Date().toISOString(), state: 'fresh', partitions, rows });
       return { model: model.name, partitions, rows };

@@ -86,7 +86,7 @@ function recordingEngine(written: string[]): ModelEngine {
     createView: async (m: ModelDefinition) => void written.push(`view ${m.name}`),
     partitions: async () => [],
     periodsInResult: async () => [],
-    materialize: async (m: ModelDefinition, period: string | undefined) => (written.push(`${m.name} ${period}`), 1),
+    materialize: async (m: ModelDefinition, periods: string[] | undefined) => (periods ?? [undefined]).reduce((rows, period) => (written.push(`${m.name} ${period}`), rows + 1), 0),
     serialized: (_name, work) => work(),
     recordRefresh: async (r) => void records.push(r),
     refreshRecords: async () => records,

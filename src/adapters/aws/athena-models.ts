@@ -77,7 +77,16 @@ export class AthenaModelEngine implements ModelEngine {
     return [...new Set(result.rows.map(([date]) => periodOf(String(date), model.partition!.granularity)))].sort();
   }
 
-  async materialize(model: ModelDefinition, period: string | undefined, refreshId: string): Promise<number | undefined> {
+  /**
+   * One UNLOAD per period, each swapped in on its own (UNLOAD writes at most 100 partitions, and a location is set one
+   * partition a statement).
+   */
+  async materialize(model: ModelDefinition, periods: string[] | undefined, refreshId: string): Promise<number | undefined> {
+    for (const period of periods ?? [undefined]) await this.materializePeriod(model, period, refreshId);
+    return undefined;
+  }
+
+  private async materializePeriod(model: ModelDefinition, period: string | undefined, refreshId: string): Promise<void> {
     const { processed, runStatement } = this.options;
     const state = await this.state(model.name);
     const partitionKey = model.partition ? partitionColumnOf(model.partition.granularity) : undefined;
@@ -124,7 +133,6 @@ export class AthenaModelEngine implements ModelEngine {
       const oldPrefix = old.slice(processed.locationOf('').length);
       await processed.delete((await processed.list(oldPrefix)).map((o) => o.key));
     }
-    return undefined;
   }
 
   serialized<T>(_model: string, work: () => Promise<T>): Promise<T> {

@@ -1,10 +1,10 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runQuery } from '../../../src/adapters/local/duckdb-query.js';
 import { ingestObject } from '../../../src/pipeline/run/ingest.js';
 import { refreshAfterRuns, runModels } from '../../../src/cli/commands/models.js';
 import type { DatasetContract } from '../../../src/pipeline/contract/contract.js';
-import { landRaw, salesContract, tempLake } from '../../support/local.js';
+import { contractFrom, landRaw, salesContract, tempLake } from '../../support/local.js';
 
 const HEADER = 'order_id,customer_id,product,quantity,price,order_date,notes';
 type Lake = Awaited<ReturnType<typeof tempLake>>;
@@ -90,5 +90,61 @@ describe('gold models on the local lake', () => {
     const full = await runModels({ local, contracts }, 'models', 'daily_revenue', { full: true }, (l) => lines.push(l));
     expect(full.map((r) => [r.model, r.partitions])).toEqual([['daily_revenue', ['2023', '2024']]]);
     expect(lines.at(-1)).toBe('model daily_revenue: 2 partitions refreshed (2023, 2024), 3 rows');
+  });
+
+  it('writes several periods from one evaluation and swaps them in together: a period that fails leaves every old one', async () => {
+    await ingestAndRefresh(local, contracts, 'sales/orders/a.csv', `${HEADER}\n1,C1,Lamp,2,10.00,2023-03-01,\n2,C1,Lamp,2,10.00,2024-03-01,\n`);
+    const models = path.join(local.root, 'processed', 'models', 'daily_revenue');
+    const before = await rows(local, "SELECT spec, location FROM glueless_partitions WHERE table_name = 'daily_revenue' ORDER BY spec");
+    const beforeDirectories = { 2023: await readdir(path.join(models, 'partition_year=2023')), 2024: await readdir(path.join(models, 'partition_year=2024')) };
+    // 2025's directory cannot be made (a file is in the way), after 2023's and 2024's new files are written.
+    await writeFile(path.join(models, 'partition_year=2025'), 'in the way');
+    await expect(
+      ingestAndRefresh(local, contracts, 'sales/orders/b.csv', `${HEADER}\n1,C1,Lamp,5,10.00,2023-03-01,\n2,C1,Lamp,5,10.00,2024-03-01,\n3,C1,Lamp,1,10.00,2025-01-01,\n`),
+    ).rejects.toThrow(/model daily_revenue: refresh failed/);
+    expect(await rows(local, "SELECT spec, location FROM glueless_partitions WHERE table_name = 'daily_revenue' ORDER BY spec")).toEqual(before);
+    expect(await rows(local, 'SELECT order_date, units FROM daily_revenue ORDER BY order_date')).toEqual([['2023-03-01', '2'], ['2024-03-01', '2']]);
+    expect({ 2023: await readdir(path.join(models, 'partition_year=2023')), 2024: await readdir(path.join(models, 'partition_year=2024')) }).toEqual(beforeDirectories);
+
+    const retried = await runModels({ local, contracts }, 'models', 'daily_revenue', { full: true }, () => undefined).catch((e: Error) => e);
+    expect(retried).toBeInstanceOf(Error);
+    await rm(path.join(models, 'partition_year=2025'));
+    const rebuilt = await runModels({ local, contracts }, 'models', 'daily_revenue', { full: true }, () => undefined);
+    expect(rebuilt.map((r) => [r.partitions, r.rows])).toEqual([[['2023', '2024', '2025'], 3]]);
+    expect(await rows(local, 'SELECT order_date, units FROM daily_revenue ORDER BY order_date')).toEqual([['2023-03-01', '5'], ['2024-03-01', '5'], ['2025-01-01', '1']]);
+  });
+
+  it('`<table>_current` follows its table when the table gains a column', async () => {
+    const v1 = `
+name: sales_orders
+source: { prefix: sales/orders/ }
+columns:
+  - { name: order_id, type: bigint, required: true }
+  - { name: customer_id, type: string, required: true }
+  - { name: product, type: string, required: true }
+  - { name: quantity, type: int, required: true }
+  - { name: price, type: "decimal(10,2)", required: true }
+  - { name: order_date, type: date, required: true }
+  - { name: notes, type: string }
+primary_key: [order_id]
+derived:
+  - { name: total_amount, type: "decimal(18,2)", expr: quantity * price }
+partition_by: { column: order_date }
+`;
+    const modelsDirectory = path.join(local.root, 'my-models');
+    await mkdir(modelsDirectory);
+    await writeFile(path.join(modelsDirectory, 'latest_orders.sql'), '-- materialized: table\nSELECT * FROM sales_orders_current\n');
+    await landRaw(local, 'sales/orders/a.csv', `${HEADER}\n1,C1,Lamp,2,10.00,2024-03-01,\n`);
+    const first = await ingestObject('sales/orders/a.csv', { ...local, contracts: [contractFrom(v1)] });
+    if (first.status !== 'processed') throw new Error('not processed');
+    await refreshAfterRuns({ local, contracts: [contractFrom(v1)] }, modelsDirectory, [{ contract: contractFrom(v1), manifest: first.manifest }], () => undefined);
+
+    const v2 = [contractFrom(`${v1}\n`.replace('  - { name: notes, type: string }', '  - { name: notes, type: string }\n  - { name: channel, type: string }'))];
+    await landRaw(local, 'sales/orders/b.csv', `${HEADER},channel\n2,C1,Lamp,1,10.00,2024-03-02,,web\n`);
+    const second = await ingestObject('sales/orders/b.csv', { ...local, contracts: v2 });
+    if (second.status !== 'processed') throw new Error('not processed');
+    await refreshAfterRuns({ local, contracts: v2 }, modelsDirectory, [{ contract: v2[0]!, manifest: second.manifest }], () => undefined);
+    expect(await rows(local, 'SELECT order_id, channel FROM sales_orders_current ORDER BY order_id')).toEqual([['1', null], ['2', 'web']]);
+    expect(await rows(local, 'SELECT order_id, channel FROM latest_orders ORDER BY order_id')).toEqual([['1', null], ['2', 'web']]);
   });
 });

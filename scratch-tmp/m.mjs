@@ -1,0 +1,10 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create('/dev/shm/m20k/catalog.duckdb');
+const c = await inst.connect();
+const sql = `SELECT order_date, count(*) o, sum(quantity) u, sum(total_amount) r FROM sales_orders_current GROUP BY order_date`;
+const t = async (label, q) => { const s = performance.now(); const r = await c.runAndReadAll(q); console.log(label, (performance.now()-s).toFixed(0), 'ms', String(r.getRowsJS()[0]).slice(0,60)); };
+await t('desc', `DESCRIBE SELECT * FROM (${sql}) m WHERE order_date >= DATE '2030-01-01' AND order_date < DATE '2031-01-01'`);
+await t('year', `SELECT count(*) FROM (${sql}) m WHERE order_date >= DATE '2030-01-01' AND order_date < DATE '2031-01-01'`);
+await t('all', `SELECT count(*) FROM (${sql}) m`);
+await t('src', `SELECT count(*) FROM sales_orders`);
+await t('views', `SELECT view_name, length(sql) FROM duckdb_views() WHERE NOT internal`);
