@@ -54,6 +54,15 @@ export class CompactWriter {
     this.scalar(value);
   }
 
+  /**
+   * An i64 field given as a number (an offset, a size, a count; an exact integer): the bytes a bigint of the same value
+   * gets from `field`, without making one.
+   */
+  fieldI64(fid: number, value: number): void {
+    this.fieldHeader(fid, I64);
+    this.zigzagNumber(value);
+  }
+
   /** A scalar value: a list element, or a field's value after its header. Booleans live in the header. */
   scalar(value: unknown): void {
     if (typeof value === 'number') {
@@ -113,14 +122,7 @@ export class CompactWriter {
 
   private zigzag64(value: bigint): void {
     if (value > -SAFE && value < SAFE) {
-      // In the exact range of a double, with no bigint arithmetic: the same bytes as the bigint varint.
-      const small = Number(value);
-      let zigzag = small >= 0 ? small * 2 : -small * 2 - 1;
-      while (zigzag >= 0x80) {
-        this.byte((zigzag % 0x80) | 0x80);
-        zigzag = Math.floor(zigzag / 0x80);
-      }
-      this.byte(zigzag);
+      this.zigzagNumber(Number(value));
       return;
     }
     let zigzag = (value << 1n) ^ (value >> 63n);
@@ -129,6 +131,17 @@ export class CompactWriter {
       zigzag >>= 7n;
     }
     this.byte(Number(zigzag));
+  }
+
+  /** An integer in the exact range of a double (|value| < 2^52), zigzagged with no bigint arithmetic: the same bytes. */
+  private zigzagNumber(value: number): void {
+    if (!(value > -SAFE_NUMBER && value < SAFE_NUMBER) || !Number.isInteger(value)) throw new Error(`Parquet footer: ${value} is not an exact i64 here`);
+    let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
+    while (zigzag >= 0x80) {
+      this.byte((zigzag % 0x80) | 0x80);
+      zigzag = Math.floor(zigzag / 0x80);
+    }
+    this.byte(zigzag);
   }
 
   private double(value: number): void {
@@ -146,6 +159,7 @@ export class CompactWriter {
 
 /** 2^52: zigzag doubles it, and the result stays an exact integer in a double. */
 const SAFE = 2n ** 52n;
+const SAFE_NUMBER = 2 ** 52;
 
 /** The Thrift type hyparquet-writer gives a JS value. */
 function typeOf(value: unknown): number {

@@ -43,7 +43,7 @@ export function finishParquet(parquet: ParquetWriter, writer: ByteWriter): void 
 }
 
 /** "PAR1", little-endian. */
-const PARQUET_MAGIC = 0x31524150;
+export const PARQUET_MAGIC = 0x31524150;
 
 /** Appends the footer of `metadata` (FileMetaData then its 4-byte length) to `writer`. */
 export function appendFooter(writer: ByteWriter, metadata: FileMetaData, statisticsTruncateLength?: number): void {
@@ -158,7 +158,7 @@ const schemaBytes = new WeakMap<SchemaElement[], Uint8Array>();
 const columnOrdersBytes = new WeakMap<SchemaElement[], Uint8Array>();
 
 /** The value of FileMetaData's field 2, the schema list, as hyparquet-writer serialises it: once per schema array. */
-function schemaBytesOf(schema: SchemaElement[]): Uint8Array {
+export function schemaBytesOf(schema: SchemaElement[]): Uint8Array {
   let bytes = schemaBytes.get(schema);
   if (!bytes) {
     bytes = libraryValueBytes(
@@ -181,7 +181,7 @@ function schemaBytesOf(schema: SchemaElement[]): Uint8Array {
 }
 
 /** The value of FileMetaData's field 7: a type-defined column order for every leaf column. */
-function columnOrdersBytesOf(schema: SchemaElement[]): Uint8Array {
+export function columnOrdersBytesOf(schema: SchemaElement[]): Uint8Array {
   let bytes = columnOrdersBytes.get(schema);
   if (!bytes) {
     bytes = libraryValueBytes(schema.filter((element) => element.type).map(() => ({ field_1: {} })));

@@ -1,8 +1,8 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { snappyCompressor } from 'hysnappy';
 import type { SchemaElement } from 'hyparquet';
 import type { ObjectSink } from '../contract/ports.js';
 import { finishParquet } from './parquet-footer.js';
+import { SNAPPY } from './snappy.js';
 import { isSmallRowGroup, SMALL_ROW_GROUP, writeSmallRowGroup, writeSmallRowGroupOfRows } from './small-row-group.js';
 import type { ColumnBuffer } from './column-buffer.js';
 import type { ColumnType } from '../contract/column-type.js';
@@ -20,11 +20,8 @@ export interface FileColumn {
   statistics?: boolean;
 }
 
-/**
- * SNAPPY by hysnappy (Google's snappy in ~3 KB of wasm) instead of hyparquet-writer's JavaScript one: the same format,
- * faster. One instance for the process (its memory grows to the largest page and stays).
- */
-const SNAPPY = snappyCompressor();
+/** What a file's footer names as its writer. */
+export const CREATED_BY = 'glueless (hyparquet-writer)';
 
 /** Column values for one row group, in file-column order; null for a missing value. */
 export type ColumnArrays = unknown[][];
@@ -210,7 +207,7 @@ export class ParquetFileWriter {
       schema: parquetSchema(columns),
       codec: 'SNAPPY',
       compressors: { SNAPPY },
-      createdBy: 'glueless (hyparquet-writer)',
+      createdBy: CREATED_BY,
     });
   }
 

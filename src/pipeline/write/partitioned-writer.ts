@@ -3,6 +3,7 @@ import { appendGathered, RowPool } from './row-pool.js';
 import { BoundedBackground } from '../support/bounded-background.js';
 import type { OutputFile } from '../contract/run-manifest.js';
 import { ParquetFileWriter, type FileColumn } from './parquet.js';
+import { encodeSmallFile } from './small-file.js';
 import type { ObjectStore } from '../contract/ports.js';
 import type { RowValue } from '../typing/typed-row.js';
 
@@ -172,6 +173,16 @@ export class PartitionedParquetWriter {
     const completeFiles = async () => {
       for (let index = next++; index < partitions.length && !failed && !puts.failed; index = next++) {
         const partition = partitions[index]!;
+        const whole = this.smallFileOf(partition);
+        if (whole) {
+          await puts.room();
+          const { key, path, buffered: rows } = partition;
+          puts.add(this.options.store.write(key, whole, PARQUET).then((bytes) => void (outputs[index] = { key, partition: path, rows, bytes })));
+          partition.buffered = 0;
+          partition.bufferedBytes = 0;
+          partition.closed = true;
+          continue;
+        }
         await encodeAlone(partition);
         const file = partition.file!;
         this.pendingBytes -= file.pendingBytes;
@@ -202,6 +213,16 @@ export class PartitionedParquetWriter {
     if (failure) throw failure.reason;
     if (puts.failed) throw puts.failed.error;
     return outputs;
+  }
+
+  /**
+   * A pooled partition's whole file, if its rows are a small row group (small-file.ts): the same bytes as a
+   * ParquetFileWriter's, in one pass.
+   */
+  private smallFileOf(partition: PartitionBuffer): Uint8Array | undefined {
+    if (partition.columns || partition.file || partition.buffered === 0) return undefined;
+    const { columns, rows, start, end } = this.pool.placeOf(partition.ordinal);
+    return encodeSmallFile(this.options.columns, columns, rows, start, end);
   }
 
   /** Discards every file being written: nothing becomes visible. */

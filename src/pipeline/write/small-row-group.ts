@@ -73,9 +73,16 @@ export function writeSmallRowGroupOfRows(
 ): void | Promise<void> {
   return writeChunks(parquet, end - start, (c, element) => {
     const { buffer, statistics } = columns[c]!;
-    const page = encodeRows(element, buffer, rows, start, end, statistics, pageScratch) ?? encodeValues(element, buffer.gather(rows, start, end), statistics);
-    return { page, statistics };
+    return { page: encodePageOfRows(element, buffer, rows, start, end, statistics), statistics };
   });
+}
+
+/**
+ * One column's page of rows `rows[start]` … `rows[end - 1]` of a column buffer, into the page scratch: read from the
+ * buffer as it is (small-chunk.ts), or, where it cannot be, from its values gathered.
+ */
+export function encodePageOfRows(element: SchemaElement, buffer: ColumnBuffer, rows: Int32Array, start: number, end: number, statistics: boolean): EncodedPage {
+  return encodeRows(element, buffer, rows, start, end, statistics, pageScratch) ?? encodeValues(element, buffer.gather(rows, start, end), statistics);
 }
 
 /** One row group of `rowCount` rows, each column's page given by `encode` (into the page scratch), appended and recorded. */
@@ -147,15 +154,40 @@ function encodeValues(element: SchemaElement, values: unknown[], withStatistics:
 function appendChunk(
   writer: ByteWriter,
   element: SchemaElement,
-  { values, nulls, levelBytes, statistics }: EncodedPage,
+  page: EncodedPage,
   withStatistics: boolean,
   { codec, compressors }: ParquetWriter,
 ): ColumnChunk {
   const { type } = element;
   if (!type) throw new Error(`column ${element.name} cannot determine type`);
   const start = writer.offset;
+  const uncompressed = appendPage(writer, page, compressors[codec]);
+  return {
+    meta_data: {
+      type,
+      encodings: ['PLAIN'],
+      path_in_schema: [element.name],
+      codec,
+      num_values: BigInt(page.values),
+      total_compressed_size: BigInt(writer.offset - start),
+      total_uncompressed_size: BigInt(uncompressed),
+      data_page_offset: BigInt(start),
+      dictionary_page_offset: undefined,
+      statistics: page.statistics as ChunkStatistics | undefined,
+      encoding_stats: withStatistics ? [{ page_type: 'DATA_PAGE_V2', encoding: 'PLAIN', count: 1 }] : undefined,
+      geospatial_statistics: undefined,
+    },
+    file_offset: BigInt(start),
+  };
+}
+
+/**
+ * The page in the scratch appended to `writer`: its header (a v2 data page, PLAIN), its definition levels, its values
+ * compressed by `compress` (as they are without one). Returns the bytes it takes uncompressed, header included.
+ */
+export function appendPage(writer: ByteWriter, { values, nulls, levelBytes }: EncodedPage, compress: ((bytes: Uint8Array) => Uint8Array) | undefined): number {
   const pageBytes = pageScratch.page.getBytes();
-  const compressed = compressors[codec]?.(pageBytes) ?? pageBytes;
+  const compressed = compress?.(pageBytes) ?? pageBytes;
 
   header.reset();
   header.field(1, PageTypes.indexOf('DATA_PAGE_V2'));
@@ -174,24 +206,7 @@ function appendChunk(
   writer.appendBytes(headerBytes);
   if (levelBytes) writer.appendBytes(pageScratch.levels.getBytes());
   writer.appendBytes(compressed);
-
-  return {
-    meta_data: {
-      type,
-      encodings: ['PLAIN'],
-      path_in_schema: [element.name],
-      codec,
-      num_values: BigInt(values),
-      total_compressed_size: BigInt(writer.offset - start),
-      total_uncompressed_size: BigInt(headerBytes.length + levelBytes + pageBytes.length),
-      data_page_offset: BigInt(start),
-      dictionary_page_offset: undefined,
-      statistics: statistics as ChunkStatistics | undefined,
-      encoding_stats: withStatistics ? [{ page_type: 'DATA_PAGE_V2', encoding: 'PLAIN', count: 1 }] : undefined,
-      geospatial_statistics: undefined,
-    },
-    file_offset: BigInt(start),
-  };
+  return headerBytes.length + levelBytes + pageBytes.length;
 }
 
 const INT64_MIN = -(2n ** 63n);

@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import type { ColumnType } from '../../src/pipeline/contract/column-type.js';
+import { columnBufferFactory } from '../../src/pipeline/write/column-buffer.js';
+import type { FileColumn } from '../../src/pipeline/write/parquet.js';
+import { RowPool } from '../../src/pipeline/write/row-pool.js';
+import { SMALL_ROW_GROUP } from '../../src/pipeline/write/small-row-group.js';
+import type { RowValue } from '../../src/pipeline/typing/typed-row.js';
+
+/** Each kind of column with the values a typed row holds for it (what a column buffer is given). */
+export const ROW_KINDS: Array<{ type: ColumnType; value: fc.Arbitrary<RowValue> }> = [
+  { type: { kind: 'string' }, value: fc.string({ unit: 'binary', maxLength: 24 }) },
+  { type: { kind: 'string' }, value: fc.constantFrom('Laptop Stand', 'Desk Lamp', '', 'USB-C Hub') },
+  // Past the 16 bytes a string's min and max keep in the footer: cut, the max rounded up (or kept whole).
+  { type: { kind: 'string' }, value: fc.oneof(fc.string({ unit: 'grapheme', minLength: 14, maxLength: 40 }), fc.constantFrom('\u{10FFFF}'.repeat(6), 'ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ')) },
+  { type: { kind: 'int' }, value: fc.integer() },
+  { type: { kind: 'bigint' }, value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) },
+  { type: { kind: 'double' }, value: fc.oneof(fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity)) },
+  { type: { kind: 'boolean' }, value: fc.boolean() as fc.Arbitrary<RowValue> },
+  { type: { kind: 'date' }, value: fc.integer({ min: -30000, max: 80000 }) },
+  { type: { kind: 'timestamp' }, value: fc.integer({ min: -2e12, max: 4e12 }) },
+  { type: { kind: 'decimal', precision: 9, scale: 2 }, value: fc.bigInt({ min: -(10n ** 9n) + 1n, max: 10n ** 9n - 1n }) },
+  { type: { kind: 'decimal', precision: 18, scale: 3 }, value: fc.bigInt({ min: -(10n ** 18n) + 1n, max: 10n ** 18n - 1n }) },
+  { type: { kind: 'decimal', precision: 28, scale: 4 }, value: fc.bigInt({ min: -(10n ** 28n) + 1n, max: 10n ** 28n - 1n }) },
+];
+
+/** Owners (partitions) 0 … 3 whose rows are in one pool, as a partitioned writer holds them. */
+export interface PooledRows {
+  columns: FileColumn[];
+  pool: RowPool;
+}
+
+/**
+ * Random columns (any kind, required or not, statistics or not) and rows of four owners in a row pool; with
+ * `givenUp`, rows of another owner first, every string distinct: the dictionaries give up, and later strings are
+ * kept as bytes in the buffers' blocks (mixed with the dictionary ids given before).
+ */
+export const pooledRows: fc.Arbitrary<PooledRows> = fc
+  .array(fc.record({ kind: fc.nat({ max: ROW_KINDS.length - 1 }), required: fc.boolean(), statistics: fc.boolean() }), { minLength: 1, maxLength: 12 })
+  .chain((specs) => {
+    const row = fc.tuple(
+      fc.nat({ max: 3 }),
+      fc.tuple(...specs.map((spec) => (spec.required ? ROW_KINDS[spec.kind]!.value : fc.option(ROW_KINDS[spec.kind]!.value, { nil: null, freq: 3 })))),
+    );
+    return fc.tuple(fc.constant(specs), fc.array(row, { minLength: 1, maxLength: 4 * SMALL_ROW_GROUP }), fc.boolean());
+  })
+  .map(([specs, rows, givenUp]) => {
+    const columns: FileColumn[] = specs.map((spec, index) => ({
+      name: `c${index}`,
+      type: ROW_KINDS[spec.kind]!.type,
+      required: spec.required,
+      statistics: spec.statistics,
+    }));
+    const pool = new RowPool(columns.map((c) => columnBufferFactory(c.type)), columns.map((_, index) => index));
+    const filler = (i: number) => (rows[0]![1] as RowValue[]).map((value, c) => (columns[c]!.type.kind === 'string' ? `filler ${i}` : value));
+    if (givenUp) for (let i = 0; i < 4200; i++) pool.push(filler(i), 9);
+    for (const [owner, values] of rows) pool.push(values as RowValue[], owner);
+    return { columns, pool };
+  });
