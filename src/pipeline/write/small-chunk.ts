@@ -142,7 +142,7 @@ function writeNumbers(
       if (mode === INT32) page.appendInt32(value as number);
       else if (mode === DOUBLE) page.appendFloat64(value as number);
       else if (mode === INT64) page.appendInt64(value as bigint);
-      else if (mode === MILLIS_INT64) page.appendInt64(BigInt(value));
+      else if (mode === MILLIS_INT64) appendMillis(page, value as number);
       else {
         const number = Number(value);
         if (number < -2147483648 || number > 2147483647) throw new Error(`parquet expected int32 value, got ${number}`);
@@ -161,6 +161,23 @@ function writeNumbers(
   if (min === 0) min = -0;
   if (max === 0) max = 0;
   return { min_value: min, max_value: max, null_count: 0n, nan_count: mode === DOUBLE ? nanCount : undefined };
+}
+
+/**
+ * A timestamp's milliseconds as an INT64, as `appendInt64(BigInt(value))` writes them, without a bigint for every
+ * value when it is an exact integer (what typing gives); otherwise as that, which refuses a fraction.
+ */
+function appendMillis(page: ByteWriter, value: number): void {
+  if (!Number.isSafeInteger(value)) {
+    page.appendInt64(BigInt(value));
+    return;
+  }
+  const high = Math.floor(value / 4294967296);
+  page.ensure(8);
+  page.view.setUint32(page.index, value - high * 4294967296, true);
+  page.view.setInt32(page.index + 4, high, true);
+  page.index += 8;
+  page.offset += 8;
 }
 
 /** Where a string's bytes are, filled in by `locate` (one object for all: read at once). */

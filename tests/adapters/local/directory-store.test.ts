@@ -90,4 +90,8 @@ describe('DirectoryObjectStore', () => {
       expect(await readdir(dir, { recursive: true })).toEqual([]);
     },
   );
+
+  it.each(['t/p=1/f.parquet', 'a//b.txt', 'dir/', '.hidden/x', 'a/..b/c.', 'x'])('puts key %j where path.resolve puts it under the root', (key) => {
+    expect(store.pathOf(key)).toBe(path.resolve(dir, 'zone', key));
+  });
 });
