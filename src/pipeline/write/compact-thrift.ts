@@ -17,6 +17,7 @@ export const STRUCT = 12;
 export class CompactWriter {
   bytes = new Uint8Array(4096);
   at = 0;
+  private view = new DataView(this.bytes.buffer);
   private last = 0;
   private readonly outer: number[] = [];
 
@@ -61,6 +62,30 @@ export class CompactWriter {
   fieldI64(fid: number, value: number): void {
     this.fieldHeader(fid, I64);
     this.zigzagNumber(value);
+  }
+
+  /**
+   * A binary field holding a number's little-endian bytes, as a Parquet min or max of a fixed-width type is: 1 byte
+   * (a boolean), 4 (an int32), 8 (an int64, given as a bigint or an exact integer, or a double). The bytes
+   * hyparquet-writer's `unconvertMinMax` makes for the value, without the three objects it makes to hold them.
+   */
+  fieldFixed(fid: number, width: 'byte' | 'int32' | 'int64' | 'double', value: number | bigint): void {
+    const length = width === 'byte' ? 1 : width === 'int32' ? 4 : 8;
+    this.fieldHeader(fid, BINARY);
+    this.varint(length);
+    if (this.at + length > this.bytes.length) this.grow(length);
+    if (this.view.buffer !== this.bytes.buffer) this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset);
+    if (width === 'byte') this.view.setUint8(this.at, Number(value));
+    else if (width === 'int32') this.view.setInt32(this.at, Number(value), true);
+    else if (width === 'double') this.view.setFloat64(this.at, Number(value), true);
+    else if (typeof value === 'bigint') this.view.setBigInt64(this.at, value, true);
+    else {
+      if (!Number.isSafeInteger(value)) throw new Error(`Parquet footer: ${value} is not an exact int64 here`);
+      const high = Math.floor(value / 4294967296);
+      this.view.setUint32(this.at, value - high * 4294967296, true);
+      this.view.setInt32(this.at + 4, high, true);
+    }
+    this.at += length;
   }
 
   /** A scalar value: a list element, or a field's value after its header. Booleans live in the header. */

@@ -123,27 +123,47 @@ function writeColumnChunk(element: SchemaElement, { page, statistics, offset, un
 
 /** Statistics as hyparquet-writer's `unconvertStatistics` gives them for a page's min, max and counts. */
 function writeStatistics(element: SchemaElement, statistics: PageStatistics | ChunkStatistics): void {
-  const max = asBytes(statistics.max_value);
-  const min = asBytes(statistics.min_value);
-  const maxBytes = unconvertMinMax(max as never, element, true);
-  const minBytes = unconvertMinMax(min as never, element, false);
   out.beginStruct(12);
   out.field(3, statistics.null_count);
-  out.field(5, maxBytes);
-  out.field(6, minBytes);
-  // A byte array's bound cut short is not exact (hyparquet-writer's `minMaxIsExact`): it then returns a new array.
-  if (element.type === 'BYTE_ARRAY' && max instanceof Uint8Array && maxBytes !== max) out.field(7, false);
-  if (element.type === 'BYTE_ARRAY' && min instanceof Uint8Array && minBytes !== min) out.field(8, false);
+  const maxExact = writeBound(5, statistics.max_value, element, true);
+  const minExact = writeBound(6, statistics.min_value, element, false);
+  if (!maxExact) out.field(7, false);
+  if (!minExact) out.field(8, false);
   out.field(9, (statistics as PageStatistics).nan_count);
   out.endStruct();
 }
 
-const utf8 = new TextEncoder();
-
-/** A string bound as its UTF-8 bytes (what hyparquet-writer converts it to), so that a cut is seen as a new array. */
-function asBytes(value: unknown): unknown {
-  return typeof value === 'string' ? utf8.encode(value) : value;
+/**
+ * A min or max as the bytes `unconvertMinMax` gives it: a fixed-width value written in place, the rest (byte arrays,
+ * which it may cut; a decimal given as a number, which it scales) by that function. False when it was cut short (not
+ * exact: hyparquet-writer's `minMaxIsExact`, which for a byte array is then a new array).
+ */
+function writeBound(fid: number, value: unknown, element: SchemaElement, isMax: boolean): boolean {
+  if (value === undefined || value === null) return true;
+  const width = fixedWidthOf(value, element);
+  if (width) {
+    out.fieldFixed(fid, width, value as number | bigint);
+    return true;
+  }
+  const given = typeof value === 'string' ? utf8.encode(value) : value;
+  const bytes = unconvertMinMax(given as never, element, isMax);
+  out.field(fid, bytes);
+  return !(element.type === 'BYTE_ARRAY' && given instanceof Uint8Array && bytes !== given);
 }
+
+/** How `unconvertMinMax` writes a number, bigint or boolean of this column, when it is one fixed-width value. */
+function fixedWidthOf(value: unknown, { type, converted_type }: SchemaElement): 'byte' | 'int32' | 'int64' | 'double' | undefined {
+  if (type === 'BOOLEAN') return typeof value === 'boolean' ? 'byte' : undefined;
+  // A decimal given as a number is scaled first: left to unconvertMinMax.
+  if (converted_type === 'DECIMAL' && typeof value !== 'bigint') return undefined;
+  if (type === 'INT32') return typeof value === 'bigint' ? (converted_type === 'DECIMAL' ? 'int32' : undefined) : Number.isInteger(value) ? 'int32' : undefined;
+  if (type === 'INT64') return typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value)) ? 'int64' : undefined;
+  if (type === 'DOUBLE') return typeof value === 'number' ? 'double' : undefined;
+  return undefined;
+}
+
+/** A string bound is turned into its UTF-8 bytes first (as hyparquet-writer does), so that a cut shows as a new array. */
+const utf8 = new TextEncoder();
 
 const PLAIN = Encodings.indexOf('PLAIN');
 const DATA_PAGE_V2 = PageTypes.indexOf('DATA_PAGE_V2');
