@@ -94,14 +94,18 @@ export function partitionPathFor(contract: DatasetContract, value: number, kind:
  */
 export function parsePartitionPath(contract: DatasetContract, path: string): Array<{ name: string; value: string }> {
   const keys = partitionKeys(contract);
-  const parts = path.replace(/\/$/, '').split('/');
+  const body = path.endsWith('/') ? path.slice(0, -1) : path;
+  // One key (a date layout) needs no split: a run registers a path per partition, tens of thousands.
+  const parts = keys.length === 1 && !body.includes('/') ? [body] : body.split('/');
   if (parts.length !== keys.length) {
     throw new UnsafeValueError(`partition path "${path}" does not match the keys of table ${contract.name}`);
   }
   return parts.map((part, index) => {
     const key = keys[index]!;
-    const [name, value, ...rest] = part.split('=');
-    if (name !== key.name || value === undefined || rest.length > 0 || !key.pattern.test(value)) {
+    const equals = part.indexOf('=');
+    const name = part.slice(0, equals);
+    const value = part.slice(equals + 1);
+    if (equals < 0 || name !== key.name || value.includes('=') || !key.pattern.test(value)) {
       throw new UnsafeValueError(
         `partition value "${part}" is not a valid ${key.name} for table ${contract.name} (expected ${key.pattern})`,
       );

@@ -94,4 +94,13 @@ describe('DirectoryObjectStore', () => {
   it.each(['t/p=1/f.parquet', 'a//b.txt', 'dir/', '.hidden/x', 'a/..b/c.', 'x'])('puts key %j where path.resolve puts it under the root', (key) => {
     expect(store.pathOf(key)).toBe(path.resolve(dir, 'zone', key));
   });
+
+  it.each([
+    ['tables/t/p=1/', 'tables/t/p=1/'],
+    ['tables/t/p=1', 'tables/t/p=1'],
+    ['a//b/', 'a/b/'],
+    ['a/./b/', 'a/b/'],
+  ])('locates key %j at the root joined with %j (one slash closing a prefix)', (key, joined) => {
+    expect(store.locationOf(key)).toBe(`${path.join(dir, 'zone')}/${joined}`);
+  });
 });
