@@ -14,6 +14,8 @@ export const ROW_KINDS: Array<{ type: ColumnType; value: fc.Arbitrary<RowValue> 
   { type: { kind: 'string' }, value: fc.oneof(fc.string({ unit: 'grapheme', minLength: 14, maxLength: 40 }), fc.constantFrom('\u{10FFFF}'.repeat(6), 'ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ')) },
   { type: { kind: 'int' }, value: fc.integer() },
   { type: { kind: 'bigint' }, value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) },
+  // Next to the 32-bit word boundaries: values whose high words are equal and whose low words differ in the top bit.
+  { type: { kind: 'bigint' }, value: fc.constantFrom(0n, 1n, -1n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 2n ** 31n, -(2n ** 31n), -(2n ** 31n) - 1n, -(2n ** 32n), 2n ** 63n - 1n, -(2n ** 63n)) },
   { type: { kind: 'double' }, value: fc.oneof(fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity)) },
   { type: { kind: 'boolean' }, value: fc.boolean() as fc.Arbitrary<RowValue> },
   { type: { kind: 'date' }, value: fc.integer({ min: -30000, max: 80000 }) },

@@ -113,6 +113,7 @@ function writeNumbers(
   withStatistics: boolean,
 ): PageStatistics | undefined {
   const { slots } = buffer;
+  if ((mode === INT64 || mode === DECIMAL_INT32) && LITTLE_ENDIAN) return writeInt64Slots(buffer, slots as BigInt64Array, mode, rows, start, end, page, withStatistics);
   let min: number | bigint | boolean | undefined;
   let max: number | bigint | boolean | undefined;
   let nanCount = 0n;
@@ -162,6 +163,65 @@ function writeNumbers(
   if (max === 0) max = 0;
   return { min_value: min, max_value: max, null_count: 0n, nan_count: mode === DOUBLE ? nanCount : undefined };
 }
+
+/**
+ * `writeNumbers` for bigint slots (INT64, or a decimal of up to 9 digits as an INT32) read as the two 32-bit words
+ * each slot is: reading a BigInt64Array makes a bigint a value, and comparing them for the min and max was most of
+ * the cost of these columns in 20,000 small files. The same bytes and statistics; only the min and max become bigints.
+ */
+function writeInt64Slots(
+  buffer: NumericBuffer,
+  slots: BigInt64Array,
+  mode: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  page: ByteWriter,
+  withStatistics: boolean,
+): PageStatistics | undefined {
+  const words = wordsOf(slots);
+  let minAt = -1;
+  let maxAt = -1;
+  for (let k = start; k < end; k++) {
+    const i = rows[k]!;
+    if (buffer.isNull(i)) continue;
+    const low = words[2 * i]!;
+    const high = words[2 * i + 1]!;
+    if (mode === INT64) {
+      page.ensure(8);
+      page.view.setInt32(page.index, low, true);
+      page.view.setInt32(page.index + 4, high, true);
+      page.index += 8;
+      page.offset += 8;
+    } else {
+      // An int32 is a slot whose high word is its low word's sign.
+      if (high !== low >> 31) throw new Error(`parquet expected int32 value, got ${Number(slots[i]!)}`);
+      page.appendInt32(low);
+    }
+    if (!withStatistics) continue;
+    if (minAt < 0 || compareWords(high, low, words[2 * minAt + 1]!, words[2 * minAt]!) < 0) minAt = i;
+    if (maxAt < 0 || compareWords(high, low, words[2 * maxAt + 1]!, words[2 * maxAt]!) > 0) maxAt = i;
+  }
+  if (!withStatistics) return undefined;
+  return { min_value: minAt < 0 ? undefined : slots[minAt], max_value: maxAt < 0 ? undefined : slots[maxAt], null_count: 0n, nan_count: undefined };
+}
+
+/** Two int64s given as their words: the high ones signed, the low ones unsigned. */
+function compareWords(high: number, low: number, otherHigh: number, otherLow: number): number {
+  if (high !== otherHigh) return high - otherHigh;
+  return (low >>> 0) - (otherLow >>> 0);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The 32-bit words of a BigInt64Array (low word first, on a little-endian machine), one view per array. */
+function wordsOf(slots: BigInt64Array): Int32Array {
+  let words = wordViews.get(slots);
+  if (!words) wordViews.set(slots, (words = new Int32Array(slots.buffer, slots.byteOffset, slots.length * 2)));
+  return words;
+}
+
+const wordViews = new WeakMap<BigInt64Array, Int32Array>();
 
 /**
  * A timestamp's milliseconds as an INT64, as `appendInt64(BigInt(value))` writes them, without a bigint for every
