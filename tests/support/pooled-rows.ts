@@ -25,36 +25,43 @@ export const ROW_KINDS: Array<{ type: ColumnType; value: fc.Arbitrary<RowValue> 
   { type: { kind: 'decimal', precision: 28, scale: 4 }, value: fc.bigInt({ min: -(10n ** 28n) + 1n, max: 10n ** 28n - 1n }) },
 ];
 
-/** Owners (partitions) 0 … 3 whose rows are in one pool, as a partitioned writer holds them. */
-export interface PooledRows {
+/** Columns of random kinds, and rows of owners (partitions) 0 … 3 in the order they are pooled. */
+export interface PooledRowsSpec {
   columns: FileColumn[];
-  pool: RowPool;
+  rows: Array<[owner: number, values: RowValue[]]>;
+  /**
+   * Rows of another owner first, every string distinct: the dictionaries give up, and later strings are kept as
+   * bytes in the buffers' blocks (mixed with the dictionary ids given before).
+   */
+  givenUp: boolean;
 }
 
-/**
- * Random columns (any kind, required or not, statistics or not) and rows of four owners in a row pool; with
- * `givenUp`, rows of another owner first, every string distinct: the dictionaries give up, and later strings are
- * kept as bytes in the buffers' blocks (mixed with the dictionary ids given before).
- */
-export const pooledRows: fc.Arbitrary<PooledRows> = fc
+/** Random columns (any kind, required or not, statistics or not) and the rows of four owners. */
+export const pooledRows: fc.Arbitrary<PooledRowsSpec> = fc
   .array(fc.record({ kind: fc.nat({ max: ROW_KINDS.length - 1 }), required: fc.boolean(), statistics: fc.boolean() }), { minLength: 1, maxLength: 12 })
   .chain((specs) => {
     const row = fc.tuple(
       fc.nat({ max: 3 }),
       fc.tuple(...specs.map((spec) => (spec.required ? ROW_KINDS[spec.kind]!.value : fc.option(ROW_KINDS[spec.kind]!.value, { nil: null, freq: 3 })))),
     );
-    return fc.tuple(fc.constant(specs), fc.array(row, { minLength: 1, maxLength: 4 * SMALL_ROW_GROUP }), fc.boolean());
-  })
-  .map(([specs, rows, givenUp]) => {
     const columns: FileColumn[] = specs.map((spec, index) => ({
       name: `c${index}`,
       type: ROW_KINDS[spec.kind]!.type,
       required: spec.required,
       statistics: spec.statistics,
     }));
-    const pool = new RowPool(columns.map((c) => columnBufferFactory(c.type)), columns.map((_, index) => index));
-    const filler = (i: number) => (rows[0]![1] as RowValue[]).map((value, c) => (columns[c]!.type.kind === 'string' ? `filler ${i}` : value));
-    if (givenUp) for (let i = 0; i < 4200; i++) pool.push(filler(i), 9);
-    for (const [owner, values] of rows) pool.push(values as RowValue[], owner);
-    return { columns, pool };
+    return fc.record({
+      columns: fc.constant(columns),
+      rows: fc.array(row, { minLength: 1, maxLength: 4 * SMALL_ROW_GROUP }) as fc.Arbitrary<Array<[number, RowValue[]]>>,
+      givenUp: fc.boolean(),
+    });
   });
+
+/** The rows in a row pool, as a partitioned writer holds them. */
+export function poolOf({ columns, rows, givenUp }: PooledRowsSpec): RowPool {
+  const pool = new RowPool(columns.map((c) => columnBufferFactory(c.type)), columns.map((_, index) => index));
+  const filler = (i: number) => rows[0]![1].map((value, c) => (columns[c]!.type.kind === 'string' ? `filler ${i}` : value));
+  if (givenUp) for (let i = 0; i < 4200; i++) pool.push(filler(i), 9);
+  for (const [owner, values] of rows) pool.push(values, owner);
+  return pool;
+}

@@ -195,18 +195,20 @@ export class ParquetFileWriter {
   /**
    * @param target where the file goes (a sink is opened when the first bytes are ready to go out)
    * @param expectedBytes about how many bytes the first row group takes in memory: a small file starts in a small buffer
+   * @param compress the SNAPPY compressor of its pages (a test passes one whose output depends on its input alone)
    */
   constructor(
     private readonly columns: FileColumn[],
     target: FileTarget,
     expectedBytes = INITIAL_BUFFER,
+    compress: (bytes: Uint8Array) => Uint8Array = SNAPPY,
   ) {
     this.bytes = new SinkByteWriter(target, Math.min(INITIAL_BUFFER, Math.max(MIN_INITIAL_BUFFER, 2 * expectedBytes)));
     this.writer = new ParquetWriter({
       writer: this.bytes,
       schema: parquetSchema(columns),
       codec: 'SNAPPY',
-      compressors: { SNAPPY },
+      compressors: { SNAPPY: compress },
       createdBy: CREATED_BY,
     });
   }

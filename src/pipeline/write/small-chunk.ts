@@ -265,6 +265,8 @@ function writeStrings(buffer: StringBuffer, rows: Int32Array, start: number, end
     page.index += 4 + length;
     page.offset += 4 + length;
     if (!withStatistics) continue;
+    // The same bytes as the min or max (a dictionary's entry, which repeated strings share) cannot replace it.
+    if (bytes === minBytes && from === minStart && to === minEnd && bytes === maxBytes && from === maxStart && to === maxEnd) continue;
     if (!minBytes || compareBytes(bytes, from, to, minBytes, minStart, minEnd) < 0) {
       minBytes = bytes;
       minStart = from;

@@ -29,7 +29,14 @@ import { SNAPPY } from './snappy.js';
  * when they are not a small row group (more rows, or booleans past 16 values), which `ParquetFileWriter` then writes.
  * The bytes are the caller's (a copy).
  */
-export function encodeSmallFile(columns: FileColumn[], buffers: ColumnBuffer[], rows: Int32Array, start: number, end: number): Uint8Array | undefined {
+export function encodeSmallFile(
+  columns: FileColumn[],
+  buffers: ColumnBuffer[],
+  rows: Int32Array,
+  start: number,
+  end: number,
+  compress: (bytes: Uint8Array) => Uint8Array = SNAPPY,
+): Uint8Array | undefined {
   const rowCount = end - start;
   if (!isSmallFile(columns, rowCount)) return undefined;
   const schema = parquetSchema(columns);
@@ -44,7 +51,7 @@ export function encodeSmallFile(columns: FileColumn[], buffers: ColumnBuffer[], 
     const statistics = columns[c]!.statistics ?? true;
     const page = encodePageOfRows(element, buffers[c]!, rows, start, end, statistics);
     const offset = file.offset;
-    const uncompressed = appendPage(file, page, SNAPPY);
+    const uncompressed = appendPage(file, page, compress);
     chunks[c] = { page, statistics, offset, uncompressed, compressed: file.offset - offset };
   }
   const footer = writeFooter(schema, chunks, columns.length, rowCount, file.offset - 4);

@@ -4,15 +4,17 @@ import { ParquetFileWriter, type FileColumn } from '../../../src/pipeline/write/
 import { encodeSmallFile } from '../../../src/pipeline/write/small-file.js';
 import { columnBufferFactory } from '../../../src/pipeline/write/column-buffer.js';
 import { RowPool } from '../../../src/pipeline/write/row-pool.js';
-import { pooledRows } from '../../support/pooled-rows.js';
+import { pooledRows, poolOf } from '../../support/pooled-rows.js';
+import { snappyOfInputAlone } from '../../../src/pipeline/write/snappy.js';
 
 /** The file `ParquetFileWriter` writes for a small row group of pooled rows, or undefined where it does not take them so. */
 async function fileWriterBytes(columns: FileColumn[], pool: RowPool, owner: number): Promise<Uint8Array | undefined> {
   let put: Uint8Array | undefined;
-  const writer = new ParquetFileWriter(columns, {
+  const target = {
     open: () => Promise.reject(new Error('a small file is put whole')),
-    put: async (bytes) => ((put = bytes.slice()), bytes.length),
-  });
+    put: async (bytes: Uint8Array) => ((put = bytes.slice()), bytes.length),
+  };
+  const writer = new ParquetFileWriter(columns, target, undefined, snappyOfInputAlone);
   const { columns: buffers, rows, start, end } = pool.placeOf(owner);
   if (!(await writer.writeSmallRowGroupOfRows(buffers, rows, start, end))) return undefined;
   await writer.close();
@@ -23,12 +25,14 @@ describe('encodeSmallFile', () => {
   it("writes ParquetFileWriter's bytes for a small row group of pooled rows: any flat columns, nulls, statistics, long strings", async () => {
     let compared = 0;
     await fc.assert(
-      fc.asyncProperty(pooledRows, async ({ columns, pool }) => {
+      fc.asyncProperty(pooledRows, async (spec) => {
+        const { columns } = spec;
+        const pool = poolOf(spec);
         for (let owner = 0; owner <= 3; owner++) {
           const { columns: buffers, rows, start, end } = pool.placeOf(owner);
           if (end === start) continue;
           const expected = await fileWriterBytes(columns, pool, owner);
-          const ours = encodeSmallFile(columns, buffers, rows, start, end);
+          const ours = encodeSmallFile(columns, buffers, rows, start, end, snappyOfInputAlone);
           if (expected === undefined) {
             expect(ours).toBeUndefined();
             continue;

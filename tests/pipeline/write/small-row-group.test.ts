@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { snappyCompressor } from 'hysnappy';
+import { snappyOfInputAlone } from '../../../src/pipeline/write/snappy.js';
 import { isSmallRowGroup, SMALL_ROW_GROUP, writeSmallRowGroup, writeSmallRowGroupOfRows } from '../../../src/pipeline/write/small-row-group.js';
-import { pooledRows } from '../../support/pooled-rows.js';
+import { pooledRows, poolOf } from '../../support/pooled-rows.js';
 import { parquetSchema, type FileColumn } from '../../../src/pipeline/write/parquet.js';
 import type { ColumnType } from '../../../src/pipeline/contract/column-type.js';
 
@@ -26,7 +26,7 @@ const KINDS: Array<{ type: ColumnType; value: fc.Arbitrary<unknown> }> = [
 
 function newWriter(columns: FileColumn[]) {
   const bytes = new ByteWriter();
-  const writer = new ParquetWriter({ writer: bytes, schema: parquetSchema(columns), codec: 'SNAPPY', compressors: { SNAPPY: snappyCompressor() } });
+  const writer = new ParquetWriter({ writer: bytes, schema: parquetSchema(columns), codec: 'SNAPPY', compressors: { SNAPPY: snappyOfInputAlone } });
   return { bytes, writer };
 }
 
@@ -114,7 +114,9 @@ describe('writeSmallRowGroup', () => {
 
   it('writes the same bytes from a row pool\'s buffers as from the values gathered out of them', async () => {
     await fc.assert(
-      fc.asyncProperty(pooledRows, async ({ columns, pool }) => {
+      fc.asyncProperty(pooledRows, async (spec) => {
+        const { columns } = spec;
+        const pool = poolOf(spec);
         for (let owner = 0; owner <= 3; owner++) {
           const { columns: buffers, rows: order, start, end } = pool.placeOf(owner);
           if (end - start === 0 || !isSmallRowGroup(parquetSchema(columns), end - start, encodingsOf(columns))) continue;
