@@ -175,7 +175,8 @@ export class PartitionedParquetWriter {
         const partition = partitions[index]!;
         const whole = this.smallFileOf(partition);
         if (whole) {
-          await puts.room();
+          const room = puts.room();
+          if (room) await room;
           const { key, path, buffered: rows } = partition;
           puts.add(this.options.store.write(key, whole, PARQUET).then((bytes) => void (outputs[index] = { key, partition: path, rows, bytes })));
           partition.buffered = 0;

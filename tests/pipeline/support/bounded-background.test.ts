@@ -35,6 +35,24 @@ describe('BoundedBackground', () => {
     expect((background.failed?.error as Error).message).toBe('first');
   });
 
+  it('gives a place at once while there is room, and hands each ending piece\'s place to the longest waiter', async () => {
+    const background = new BoundedBackground(1);
+    expect(background.room()).toBeUndefined();
+    let finish!: () => void;
+    background.add(new Promise<void>((resolve) => (finish = resolve)));
+    const order: string[] = [];
+    const waiters = ['a', 'b', 'c'].map((name) => background.room()!.then(() => {
+      order.push(name);
+      background.add(Promise.resolve());
+    }));
+    await later(1);
+    expect(order).toEqual([]);
+    finish();
+    await Promise.all(waiters);
+    await background.idle();
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+
   it('is idle at once when nothing was added', async () => {
     await expect(new BoundedBackground(1).idle()).resolves.toBeUndefined();
   });
