@@ -52,7 +52,12 @@ export function encodeSmallFile(
     const page = encodePageOfRows(element, buffers[c]!, rows, start, end, statistics);
     const offset = file.offset;
     const uncompressed = appendPage(file, page, compress);
-    chunks[c] = { page, statistics, offset, uncompressed, compressed: file.offset - offset };
+    const chunk = (chunks[c] ??= { page, statistics, offset, uncompressed, compressed: 0 });
+    chunk.page = page;
+    chunk.statistics = statistics;
+    chunk.offset = offset;
+    chunk.uncompressed = uncompressed;
+    chunk.compressed = file.offset - offset;
   }
   const footer = writeFooter(schema, chunks, columns.length, rowCount, file.offset - 4);
   file.appendBytes(footer);
@@ -71,6 +76,7 @@ interface ChunkFacts {
 }
 
 const fileScratch = new ByteWriter(16 * 1024);
+/** One per column, reused from file to file. */
 const chunkScratch: ChunkFacts[] = [];
 const out = new CompactWriter();
 

@@ -206,15 +206,27 @@ export function appendPage(writer: ByteWriter, { values, nulls, levelBytes }: En
   // 200,000 pages allocated.
   const headerLength = header.at;
   writer.ensure(headerLength + levelBytes + compressed.length);
-  const into = new Uint8Array(writer.buffer);
+  const into = bytesOf(writer.buffer);
   let at = writer.index;
   at = copyInto(into, at, header.bytes, headerLength);
-  if (levelBytes) at = copyInto(into, at, new Uint8Array(pageScratch.levels.buffer), levelBytes);
+  if (levelBytes) at = copyInto(into, at, bytesOf(pageScratch.levels.buffer), levelBytes);
   at = copyInto(into, at, compressed, compressed.length);
   writer.offset += at - writer.index;
   writer.index = at;
   return headerLength + levelBytes + pageBytes.length;
 }
+
+/** A byte view of a writer's buffer, kept while the writer keeps that buffer (the last two: a file's and the levels'). */
+function bytesOf(buffer: ArrayBuffer): Uint8Array {
+  if (views[0]?.buffer === buffer) return views[0];
+  if (views[1]?.buffer === buffer) return views[1];
+  const view = new Uint8Array(buffer);
+  views[1] = views[0];
+  views[0] = view;
+  return view;
+}
+
+const views: Uint8Array[] = [];
 
 function copyInto(target: Uint8Array, at: number, source: Uint8Array, length: number): number {
   for (let i = 0; i < length; i++) target[at + i] = source[i]!;
