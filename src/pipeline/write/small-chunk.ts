@@ -166,8 +166,9 @@ function writeNumbers(
 
 /**
  * `writeNumbers` for bigint slots (INT64, or a decimal of up to 9 digits as an INT32) read as the two 32-bit words
- * each slot is: reading a BigInt64Array makes a bigint a value, and comparing them for the min and max was most of
- * the cost of these columns in 20,000 small files. The same bytes and statistics; only the min and max become bigints.
+ * each slot is: reading a BigInt64Array makes a bigint of every value read (an allocation each; 600,000 for 20,000
+ * ten-row files of three such columns), compared again for the min and max. The same bytes and statistics; only the
+ * min and max become bigints. A small gain measured alone (finish() over 20,000 partitions: ~3%).
  */
 function writeInt64Slots(
   buffer: NumericBuffer,
