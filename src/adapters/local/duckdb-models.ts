@@ -56,21 +56,26 @@ export class DuckDbModelEngine implements ModelEngine {
     });
   }
 
+  /**
+   * The model's whole result is kept in a temporary table for the `materialize` that follows in the same refresh (one
+   * connection for all of it, see `serialized`): a full rebuild evaluates the model once, not once for its periods and
+   * again for their rows.
+   */
   periodsInResult(model: ModelDefinition): Promise<string[]> {
     return this.prepare(async (connection) => {
       const column = quoteIdentifier(model.partition!.column);
-      const rows = await connection.runAndReadAll(
-        `SELECT DISTINCT CAST(${column} AS VARCHAR) FROM (\n${model.sql}\n) AS model WHERE ${column} IS NOT NULL`,
-      );
+      const result = resultTable(model);
+      await connection.run(`CREATE OR REPLACE TEMP TABLE ${result} AS SELECT * FROM (\n${model.sql}\n) AS model`);
+      const rows = await connection.runAndReadAll(`SELECT DISTINCT CAST(${column} AS VARCHAR) FROM ${result} WHERE ${column} IS NOT NULL`);
       const periods = rows.getRowsJS().map(([date]) => periodOf(String(date), model.partition!.granularity));
       return [...new Set(periods)].sort();
     });
   }
 
   /**
-   * With several periods, the model's SELECT runs once into a temporary table (restricted to those periods) and each
-   * period is copied out of it: a model over a table of many partitions reads them once, not once a period. All the
-   * periods are swapped in by one transaction.
+   * With several periods, the model's SELECT runs once into a temporary table (restricted to those periods; or the one
+   * `periodsInResult` just filled) and each period is copied out of it: a model over a table of many partitions reads
+   * them once, not once a period. All the periods are swapped in by one transaction.
    */
   materialize(model: ModelDefinition, periods: string[] | undefined, refreshId: string): Promise<number> {
     if (periods?.length === 0) return Promise.resolve(0);
@@ -80,9 +85,10 @@ export class DuckDbModelEngine implements ModelEngine {
         ? periods!.map((period) => ({ spec: `${partitioning.key}=${period}`, filter: `WHERE ${periodFilter(partitioning.column, [period], partitioning.granularity)}` }))
         : [{ spec: '', filter: '' }];
       const modelSelect = `SELECT * FROM (\n${model.sql}\n) AS model`;
-      const once = targets.length > 1;
-      const source = once ? quoteIdentifier(`glueless_refresh_${model.name}`) : `(${modelSelect})`;
-      if (once) {
+      const evaluated = partitioning !== undefined && (await hasTemporaryTable(connection, resultTable(model, false)));
+      const once = evaluated || targets.length > 1;
+      const source = once ? resultTable(model) : `(${modelSelect})`;
+      if (once && !evaluated) {
         const within = periodFilter(partitioning!.column, periods!, partitioning!.granularity);
         await connection.run(`CREATE OR REPLACE TEMP TABLE ${source} AS ${modelSelect} WHERE ${within}`);
       }
@@ -161,7 +167,9 @@ export class DuckDbModelEngine implements ModelEngine {
       await mkdir(path.dirname(lockTarget), { recursive: true });
       const release = await lockfile.lock(lockTarget, { realpath: false, stale: 60_000, update: 10_000, retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 } });
       try {
-        return await work();
+        // One open of the catalog for the whole refresh (each costs tens of ms), which also keeps what one step leaves
+        // for the next in the connection (periodsInResult's result table).
+        return await this.catalog.together(work);
       } finally {
         await release();
       }
@@ -187,6 +195,17 @@ export class DuckDbModelEngine implements ModelEngine {
       return rows.getRowsJS().map(([record]) => JSON.parse(String(record)) as RefreshRecord);
     });
   }
+}
+
+/** The temporary table holding a model's evaluated result during its refresh (quoted, or its bare name). */
+function resultTable(model: ModelDefinition, quoted = true): string {
+  const name = `glueless_refresh_${model.name}`;
+  return quoted ? quoteIdentifier(name) : name;
+}
+
+async function hasTemporaryTable(connection: DuckDBConnection, name: string): Promise<boolean> {
+  const found = await connection.runAndReadAll('SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name', { name });
+  return Number(found.getRowsJS()[0]![0]) > 0;
 }
 
 /** The rows of the given periods: one range per run of consecutive periods (`d >= from AND d < to OR …`). */
