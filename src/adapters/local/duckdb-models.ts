@@ -119,10 +119,12 @@ export class DuckDbModelEngine implements ModelEngine {
         }
         return written.reduce((total, { rows }) => total + rows, 0);
       } catch (error) {
-        if (!swapped) for (const { directory } of written) await rm(directory, { recursive: true, force: true });
+        // The refresh's own error is what matters: a cleanup that fails too must not replace it.
+        if (!swapped) for (const { directory } of written) await rm(directory, { recursive: true, force: true }).catch(() => undefined);
         throw error;
       } finally {
-        if (once) await connection.run(`DROP TABLE IF EXISTS ${source}`);
+        // Dropped with the connection anyway: a failure to drop it now is not the refresh's.
+        if (once) await connection.run(`DROP TABLE IF EXISTS ${source}`).catch(() => undefined);
       }
     });
   }

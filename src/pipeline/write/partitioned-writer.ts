@@ -178,7 +178,7 @@ export class PartitionedParquetWriter {
           const room = puts.room();
           if (room) await room;
           const { key, path, buffered: rows } = partition;
-          puts.add(this.options.store.write(key, whole, PARQUET).then((bytes) => void (outputs[index] = { key, partition: path, rows, bytes })));
+          puts.add(putWhole(this.options.store, key, whole).then((bytes) => void (outputs[index] = { key, partition: path, rows, bytes })));
           partition.buffered = 0;
           partition.bufferedBytes = 0;
           partition.closed = true;
@@ -315,5 +315,14 @@ export class PartitionedParquetWriter {
       await largest.drain();
       this.pendingBytes -= held - largest.pendingBytes;
     }
+  }
+}
+
+/** A store's write as a promise, even should it throw at once: the place `room` took is then given back as it ends. */
+function putWhole(store: ObjectStore, key: string, bytes: Uint8Array): Promise<number> {
+  try {
+    return store.write(key, bytes, PARQUET);
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
 }

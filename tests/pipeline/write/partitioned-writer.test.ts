@@ -183,6 +183,24 @@ describe('PartitionedParquetWriter', () => {
     expect((await readBack(outputs[299]!.key)).rows.map((r) => r.id)).toEqual([299n, 599n]);
   });
 
+  it('fails, not hangs, when the store refuses a small file at once (synchronously) or later', async () => {
+    for (const refuse of ['at once', 'later'] as const) {
+      const refusing = Object.create(store) as DirectoryObjectStore;
+      let calls = 0;
+      refusing.write = ((key: string, body: Uint8Array | string) => {
+        if (++calls !== 150) return store.write(key, body);
+        if (refuse === 'at once') throw new Error('disk full (at once)');
+        return Promise.reject(new Error('disk full (later)'));
+      }) as DirectoryObjectStore['write'];
+      const writer = new PartitionedParquetWriter({
+        store: refusing, columns, rowIndexes: [0, 1, 2], keyFor: (p) => `${p}part.parquet`, rowGroupSize: 1000, maxBufferedRows: 1_000_000,
+        ownBuffersFirst: 0,
+      });
+      for (let i = 0; i < 600; i++) await writer.add([BigInt(i), null, i % 300], `day=${i % 300}/`);
+      await expect(writer.finish()).rejects.toThrow(`disk full (${refuse})`);
+    }
+  });
+
   it('keeps every partition\'s rows in order whether they waited in the shared pool, left it, or were written early', async () => {
     // 400 partitions from 1 to ~300 rows, interleaved; those past 64 rows leave the pool for buffers of their own,
     // and a low bound on buffered rows writes some of those early.
