@@ -65,3 +65,9 @@ export function poolOf({ columns, rows, givenUp }: PooledRowsSpec): RowPool {
   for (const [owner, values] of rows) pool.push(values, owner);
   return pool;
 }
+
+/**
+ * The encodings a file writer asks for a small row group of these columns: PLAIN, and hyparquet-writer's own choice
+ * for booleans (what `isSmallRowGroup` is given).
+ */
+export const smallRowGroupEncodings = (columns: FileColumn[]) => columns.map((c) => (c.type.kind === 'boolean' ? undefined : ('PLAIN' as const)));

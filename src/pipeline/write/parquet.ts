@@ -3,8 +3,7 @@ import type { SchemaElement } from 'hyparquet';
 import type { ObjectSink } from '../contract/ports.js';
 import { finishParquet } from './parquet-footer.js';
 import { SNAPPY } from './snappy.js';
-import { isSmallRowGroup, SMALL_ROW_GROUP, writeSmallRowGroup, writeSmallRowGroupOfRows } from './small-row-group.js';
-import type { ColumnBuffer } from './column-buffer.js';
+import { isSmallRowGroup, writeSmallRowGroup } from './small-row-group.js';
 import type { ColumnType } from '../contract/column-type.js';
 
 /**
@@ -252,23 +251,6 @@ export class ParquetFileWriter {
   }
 
   /**
-   * Writes rows `rows[start]` … `rows[end - 1]` of column buffers (in file-column order) as one row group, read from the
-   * buffers as they are, if it is a small one (see small-row-group.ts); returns false, writing nothing, otherwise.
-   */
-  writeSmallRowGroupOfRows(buffers: ColumnBuffer[], rows: Int32Array, start: number, end: number): Promise<boolean> | boolean {
-    const rowCount = end - start;
-    if (rowCount === 0 || rowCount > SMALL_ROW_GROUP) return false;
-    // The encodings `writeRowGroup` would choose for so few values (they depend on the count alone).
-    const encodings = this.columns.map((column, index) => this.encodingOf(column, index, fewValues(rowCount)));
-    if (!isSmallRowGroup(this.writer.schema, rowCount, encodings)) return false;
-    const columns = this.columns.map((column, index) => ({ buffer: buffers[index]!, statistics: column.statistics ?? true }));
-    const flushed = writeSmallRowGroupOfRows(this.writer, columns, rows, start, end);
-    this.detachStatistics();
-    this.rows += rowCount;
-    return flushed ? flushed.then(() => true) : true;
-  }
-
-  /**
    * The writer keeps each column chunk's min and max, for the footer, as the values it was given: for strings, views of
    * a column buffer's room, which is reused for the next row group. Copies keep the footer right, and keep a file's
    * many row groups from holding on to a buffer each.
@@ -304,9 +286,4 @@ export class ParquetFileWriter {
   abort(): Promise<void> {
     return this.bytes.abort();
   }
-}
-
-/** An array of `count` holes: what `encodingFor` needs to choose for so few values (it looks at none of them). */
-function fewValues(count: number): unknown[] {
-  return new Array<unknown>(count);
 }

@@ -218,7 +218,7 @@ export class PartitionedParquetWriter {
 
   /**
    * A pooled partition's whole file, if its rows are a small row group (small-file.ts): the same bytes as a
-   * ParquetFileWriter's, in one pass.
+   * ParquetFileWriter's for the rows gathered, in one pass.
    */
   private smallFileOf(partition: PartitionBuffer): Uint8Array | undefined {
     if (partition.columns || partition.file || partition.buffered === 0) return undefined;
@@ -286,14 +286,12 @@ export class PartitionedParquetWriter {
       partition.bufferedBytes = 0;
       await partition.file.writeRowGroup(columns, buffered);
     } else {
-      // A pooled partition is written only by `finish`, once no row is added any more: a few rows are read from the
-      // pool's buffers as they are, more are gathered from it.
-      const { columns, rows, start, end } = this.pool.placeOf(partition.ordinal);
+      // A pooled partition is written only by `finish`, once no row is added any more, and a small row group of one
+      // whole there (`smallFileOf`): the rows of one that is not are gathered from the pool.
+      const columns = this.pool.rowsOf(partition.ordinal);
       partition.buffered = 0;
       partition.bufferedBytes = 0;
-      if (!(await partition.file.writeSmallRowGroupOfRows(columns, rows, start, end))) {
-        await partition.file.writeRowGroup(this.pool.rowsOf(partition.ordinal), buffered);
-      }
+      await partition.file.writeRowGroup(columns, buffered);
     }
     this.pendingBytes += partition.file.pendingBytes - pendingBefore;
     if (bounded) await this.boundPendingBytes();

@@ -7,8 +7,8 @@ import { StringBuffer, type ColumnBuffer, type NumericBuffer, type SlotArray } f
  * One PLAIN page of a small row group (small-row-group.ts) read straight from a column buffer's typed arrays: the
  * values of rows `rows[start]` … `rows[end - 1]`. Gathering them first (a JS array per column, a Uint8Array view per
  * string, then hyparquet-writer's `unconvert` and `writePlain` copying them again) was most of the cost of 20,000
- * one-day files. The bytes, levels and statistics are the ones the gathered values give: `writeSmallRowGroupOfRows`
- * is held to `writeSmallRowGroup` by tests/pipeline/write/small-row-group.test.ts.
+ * one-day files. The bytes, levels and statistics are the ones the gathered values give: small-file.ts, which writes
+ * its pages, is held to the gathered path by tests/pipeline/write/small-file.test.ts.
  */
 
 /** A page's facts for its header and its chunk's metadata (its levels and values are in the scratch writers). */

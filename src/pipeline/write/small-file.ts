@@ -1,19 +1,19 @@
 import type { SchemaElement } from 'hyparquet';
-import { CompressionCodecs, Encodings, PageTypes, ParquetTypes } from 'hyparquet/src/constants.js';
+import { CompressionCodecs, ParquetTypes } from 'hyparquet/src/constants.js';
 import { ByteWriter } from 'hyparquet-writer';
 import { unconvertMinMax } from 'hyparquet-writer/src/unconvert.js';
 import { BINARY, CompactWriter, I32, LIST, STOP, STRUCT } from './compact-thrift.js';
 import type { ColumnBuffer } from './column-buffer.js';
 import { CREATED_BY, encodingFor, parquetSchema, type FileColumn } from './parquet.js';
 import { columnOrdersBytesOf, PARQUET_MAGIC, schemaBytesOf } from './parquet-footer.js';
-import { appendPage, encodePageOfRows, isSmallRowGroup, SMALL_ROW_GROUP } from './small-row-group.js';
+import { appendPage, DATA_PAGE_V2, encodePageOfRows, isSmallRowGroup, PLAIN, SMALL_ROW_GROUP } from './small-row-group.js';
 import type { ChunkStatistics, EncodedPage, PageStatistics } from './small-chunk.js';
 import { SNAPPY } from './snappy.js';
 
 /**
  * A whole Parquet file of one small row group — a partition of a handful of rows, as daily or hourly data over years
  * makes by the thousand — written in one pass into one buffer that serves file after file: the bytes a
- * `ParquetFileWriter` gives for the same rows (`writeSmallRowGroupOfRows`, then `close`), without what it builds on the
+ * `ParquetFileWriter` gives for the same rows (gathered, `writeRowGroup`, then `close`), without what it builds on the
  * way. That writer keeps, for each file, a ParquetWriter and a byte writer of its own, and for each column chunk a
  * metadata object with five bigints, arrays, its statistics as hyparquet-writer's objects, and then converts it all
  * again for the footer: over 20,000 one-day files of ten columns, ~170 MB of the run's ~770 MB of JS allocation came
@@ -178,11 +178,9 @@ function fixedWidthOf(value: unknown, { type, converted_type }: SchemaElement): 
 /** A string bound is turned into its UTF-8 bytes first (as hyparquet-writer does), so that a cut shows as a new array. */
 const utf8 = new TextEncoder();
 
-const PLAIN = Encodings.indexOf('PLAIN');
-const DATA_PAGE_V2 = PageTypes.indexOf('DATA_PAGE_V2');
 const SNAPPY_CODEC = CompressionCodecs.indexOf('SNAPPY');
 
-/** Whether `rowCount` rows of these columns are a small row group for `ParquetFileWriter` (see its writeSmallRowGroupOfRows). */
+/** Whether `rowCount` rows of these columns are a small row group for a new `ParquetFileWriter` (its `writeRowGroup`). */
 function isSmallFile(columns: FileColumn[], rowCount: number): boolean {
   if (rowCount === 0 || rowCount > SMALL_ROW_GROUP) return false;
   let answers = smallFiles.get(columns);

@@ -53,52 +53,14 @@ export function writeSmallRowGroup(
   rowCount: number,
 ): void | Promise<void> {
   for (const { values } of columns) if (values.length !== rowCount) throw new Error('parquet columns must have the same length');
-  return writeChunks(parquet, rowCount, (c, element) => {
-    const { values, statistics } = columns[c]!;
-    return { page: encodeValues(element, values, statistics), statistics };
-  });
-}
-
-/**
- * `writeSmallRowGroup` for rows `rows[start]` … `rows[end - 1]` of column buffers (a partition's rows in the row pool),
- * read from the buffers as they are (small-chunk.ts) instead of gathered into arrays first: the same bytes. Columns
- * whose buffers cannot be read so are gathered.
- */
-export function writeSmallRowGroupOfRows(
-  parquet: ParquetWriter,
-  columns: Array<{ buffer: ColumnBuffer; statistics: boolean }>,
-  rows: Int32Array,
-  start: number,
-  end: number,
-): void | Promise<void> {
-  return writeChunks(parquet, end - start, (c, element) => {
-    const { buffer, statistics } = columns[c]!;
-    return { page: encodePageOfRows(element, buffer, rows, start, end, statistics), statistics };
-  });
-}
-
-/**
- * One column's page of rows `rows[start]` … `rows[end - 1]` of a column buffer, into the page scratch: read from the
- * buffer as it is (small-chunk.ts), or, where it cannot be, from its values gathered.
- */
-export function encodePageOfRows(element: SchemaElement, buffer: ColumnBuffer, rows: Int32Array, start: number, end: number, statistics: boolean): EncodedPage {
-  return encodeRows(element, buffer, rows, start, end, statistics, pageScratch) ?? encodeValues(element, buffer.gather(rows, start, end), statistics);
-}
-
-/** One row group of `rowCount` rows, each column's page given by `encode` (into the page scratch), appended and recorded. */
-function writeChunks(
-  parquet: ParquetWriter,
-  rowCount: number,
-  encode: (column: number, element: SchemaElement) => { page: EncodedPage; statistics: boolean },
-): void | Promise<void> {
   const writer = parquet.writer as ByteWriter & { flush?: () => void | Promise<void> };
   const groupStart = writer.offset;
   const chunks: ColumnChunk[] = [];
   let totalByteSize = 0n;
-  for (let c = 0; c < parquet.schema.length - 1; c++) {
+  for (let c = 0; c < columns.length; c++) {
     const element = parquet.schema[c + 1]!;
-    const { page, statistics } = encode(c, element);
-    const chunk = appendChunk(writer, element, page, statistics, parquet);
+    const { values, statistics } = columns[c]!;
+    const chunk = appendChunk(writer, element, encodeValues(element, values, statistics), statistics, parquet);
     chunks.push(chunk);
     parquet.pendingIndexes.push({ chunk });
     totalByteSize += chunk.meta_data!.total_uncompressed_size;
@@ -112,6 +74,19 @@ function writeChunks(
   });
   return writer.flush?.();
 }
+
+/**
+ * One column's page of rows `rows[start]` … `rows[end - 1]` of a column buffer (a partition's rows in the row pool),
+ * into the page scratch: read from the buffer as it is (small-chunk.ts), or, where it cannot be, from its values
+ * gathered — the same bytes either way (small-file.ts writes a whole file of such pages).
+ */
+export function encodePageOfRows(element: SchemaElement, buffer: ColumnBuffer, rows: Int32Array, start: number, end: number, statistics: boolean): EncodedPage {
+  return encodeRows(element, buffer, rows, start, end, statistics, pageScratch) ?? encodeValues(element, buffer.gather(rows, start, end), statistics);
+}
+
+/** The page type and encoding of every page written here, as their Thrift enum values. */
+export const DATA_PAGE_V2 = PageTypes.indexOf('DATA_PAGE_V2');
+export const PLAIN = Encodings.indexOf('PLAIN');
 
 /** Scratch for one page's levels and values: reused, a chunk is written synchronously. */
 const pageScratch: PageScratch = { levels: new ByteWriter(256), page: new ByteWriter(4096) };
@@ -190,14 +165,14 @@ export function appendPage(writer: ByteWriter, { values, nulls, levelBytes }: En
   const compressed = compress?.(pageBytes) ?? pageBytes;
 
   header.reset();
-  header.field(1, PageTypes.indexOf('DATA_PAGE_V2'));
+  header.field(1, DATA_PAGE_V2);
   header.field(2, levelBytes + pageBytes.length);
   header.field(3, levelBytes + compressed.length);
   header.beginStruct(8);
   header.field(1, values);
   header.field(2, nulls);
   header.field(3, values);
-  header.field(4, Encodings.indexOf('PLAIN'));
+  header.field(4, PLAIN);
   header.field(5, levelBytes);
   header.field(6, 0);
   header.endStruct();

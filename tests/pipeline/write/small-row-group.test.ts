@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { snappyOfInputAlone } from '../../../src/pipeline/write/snappy.js';
-import { isSmallRowGroup, SMALL_ROW_GROUP, writeSmallRowGroup, writeSmallRowGroupOfRows } from '../../../src/pipeline/write/small-row-group.js';
-import { pooledRows, poolOf } from '../../support/pooled-rows.js';
+import { isSmallRowGroup, SMALL_ROW_GROUP, writeSmallRowGroup } from '../../../src/pipeline/write/small-row-group.js';
 import { parquetSchema, type FileColumn } from '../../../src/pipeline/write/parquet.js';
+import { smallRowGroupEncodings } from '../../support/pooled-rows.js';
 import type { ColumnType } from '../../../src/pipeline/contract/column-type.js';
 
 const utf8 = new TextEncoder();
@@ -30,8 +30,6 @@ function newWriter(columns: FileColumn[]) {
   return { bytes, writer };
 }
 
-/** The encodings the file writer asks for: PLAIN, and hyparquet-writer's own choice for booleans. */
-const encodingsOf = (columns: FileColumn[]) => columns.map((c) => (c.type.kind === 'boolean' ? undefined : ('PLAIN' as const)));
 
 const fileArbitrary = fc
   .array(fc.record({ kind: fc.nat({ max: KINDS.length - 1 }), required: fc.boolean(), statistics: fc.boolean() }), { minLength: 1, maxLength: 16 })
@@ -57,7 +55,7 @@ describe('writeSmallRowGroup', () => {
   it('writes the same file as hyparquet-writer for row groups of up to 32 rows, any flat columns, nulls and statistics', async () => {
     await fc.assert(
       fc.asyncProperty(fileArbitrary, async ([columns, groups]) => {
-        const encodings = encodingsOf(columns);
+        const encodings = smallRowGroupEncodings(columns);
         const library = newWriter(columns);
         const ours = newWriter(columns);
         let written = 0;
@@ -110,27 +108,5 @@ describe('writeSmallRowGroup', () => {
     const columns: FileColumn[] = [{ name: 'n', type: { kind: 'bigint' }, required: true }];
     const { writer } = newWriter(columns);
     expect(() => writeSmallRowGroup(writer, [{ values: [2n ** 63n], statistics: true }], 1)).toThrow(/INT64 value out of range/);
-  });
-
-  it('writes the same bytes from a row pool\'s buffers as from the values gathered out of them', async () => {
-    await fc.assert(
-      fc.asyncProperty(pooledRows, async (spec) => {
-        const { columns } = spec;
-        const pool = poolOf(spec);
-        for (let owner = 0; owner <= 3; owner++) {
-          const { columns: buffers, rows: order, start, end } = pool.placeOf(owner);
-          if (end - start === 0 || !isSmallRowGroup(parquetSchema(columns), end - start, encodingsOf(columns))) continue;
-          const direct = newWriter(columns);
-          const gathered = newWriter(columns);
-          await writeSmallRowGroupOfRows(direct.writer, columns.map((c, i) => ({ buffer: buffers[i]!, statistics: c.statistics ?? true })), order, start, end);
-          const values = pool.rowsOf(owner);
-          await writeSmallRowGroup(gathered.writer, columns.map((c, i) => ({ values: values[i]!, statistics: c.statistics ?? true })), end - start);
-          await direct.writer.finish();
-          await gathered.writer.finish();
-          expect(Buffer.from(direct.bytes.getBuffer()).equals(Buffer.from(gathered.bytes.getBuffer()))).toBe(true);
-        }
-      }),
-      { numRuns: 120 },
-    );
   });
 });
