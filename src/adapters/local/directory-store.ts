@@ -45,7 +45,7 @@ export class DirectoryObjectStore implements ObjectStore {
     }
     // A key of plain segments is its path under the root as it is (what path.resolve gives, for a fraction of its cost:
     // a run writes a key per partition, tens of thousands).
-    if (path.sep === '/' && this.root !== '/' && !key.endsWith('/') && !key.includes('//')) return `${this.root}/${key}`;
+    if (this.isPlain(key) && !key.endsWith('/')) return `${this.root}/${key}`;
     const resolved = path.resolve(this.root, key);
     if (!resolved.startsWith(this.root + path.sep)) throw new UnsafeValueError(`refusing object key "${key}": outside the lake`);
     return resolved;
@@ -157,10 +157,15 @@ export class DirectoryObjectStore implements ObjectStore {
     await Promise.all(keys.map((key) => rm(this.pathOf(key), { force: true })));
   }
 
+  /** A key that is its path under the root as it is, on a POSIX system: relative, no `.`/`..` or empty segment. */
+  private isPlain(key: string): boolean {
+    return path.sep === '/' && this.root !== '/' && !key.startsWith('/') && !key.includes('//') && !DOT_SEGMENT.test(key);
+  }
+
   locationOf(key: string): string {
     if (key === '') return `${this.root}/`;
     // Plain segments (a partition's key) as they are: what path.join gives them, for a fraction of its cost.
-    if (path.sep === '/' && this.root !== '/' && !key.startsWith('/') && !key.includes('//') && !DOT_SEGMENT.test(key)) return `${this.root}/${key}`;
+    if (this.isPlain(key)) return `${this.root}/${key}`;
     const joined = path.join(this.root, key);
     return key.endsWith('/') && !joined.endsWith('/') ? `${joined}/` : joined;
   }

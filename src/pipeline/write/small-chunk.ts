@@ -113,7 +113,7 @@ function writeNumbers(
   withStatistics: boolean,
 ): PageStatistics | undefined {
   const { slots } = buffer;
-  if ((mode === INT64 || mode === DECIMAL_INT32) && LITTLE_ENDIAN) return writeInt64Slots(buffer, slots as BigInt64Array, mode, rows, start, end, page, withStatistics);
+  if ((mode === INT64 || mode === DECIMAL_INT32) && LITTLE_ENDIAN) return writeInt64Slots(buffer, mode, rows, start, end, page, withStatistics);
   let min: number | bigint | boolean | undefined;
   let max: number | bigint | boolean | undefined;
   let nanCount = 0n;
@@ -172,7 +172,6 @@ function writeNumbers(
  */
 function writeInt64Slots(
   buffer: NumericBuffer,
-  slots: BigInt64Array,
   mode: number,
   rows: Int32Array,
   start: number,
@@ -180,6 +179,7 @@ function writeInt64Slots(
   page: ByteWriter,
   withStatistics: boolean,
 ): PageStatistics | undefined {
+  const slots = buffer.slots as BigInt64Array;
   const words = wordsOf(slots);
   let minAt = -1;
   let maxAt = -1;
@@ -188,13 +188,8 @@ function writeInt64Slots(
     if (buffer.isNull(i)) continue;
     const low = words[2 * i]!;
     const high = words[2 * i + 1]!;
-    if (mode === INT64) {
-      page.ensure(8);
-      page.view.setInt32(page.index, low, true);
-      page.view.setInt32(page.index + 4, high, true);
-      page.index += 8;
-      page.offset += 8;
-    } else {
+    if (mode === INT64) appendInt64Words(page, low, high);
+    else {
       // An int32 is a slot whose high word is its low word's sign.
       if (high !== low >> 31) throw new Error(`parquet expected int32 value, got ${Number(slots[i]!)}`);
       page.appendInt32(low);
@@ -234,8 +229,13 @@ function appendMillis(page: ByteWriter, value: number): void {
     return;
   }
   const high = Math.floor(value / 4294967296);
+  appendInt64Words(page, value - high * 4294967296, high);
+}
+
+/** An INT64 given as its low word (its bits, signed or not) and its signed high word. */
+function appendInt64Words(page: ByteWriter, low: number, high: number): void {
   page.ensure(8);
-  page.view.setUint32(page.index, value - high * 4294967296, true);
+  page.view.setUint32(page.index, low >>> 0, true);
   page.view.setInt32(page.index + 4, high, true);
   page.index += 8;
   page.offset += 8;
