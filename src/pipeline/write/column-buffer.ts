@@ -146,6 +146,24 @@ export class NumericBuffer implements ColumnBuffer {
     return this.nulls.isNull(index);
   }
 
+  /**
+   * A key for the one value rows `rows[start]` … `rows[end - 1]` all hold (null too), or undefined when they differ.
+   * Values of the same bits: `Object.is` tells 0 from -0, and a NaN (whose bits may differ) is never one value.
+   */
+  oneValueKey(rows: Int32Array, start: number, end: number): string | undefined {
+    const { values } = this;
+    if (start >= end) return undefined;
+    const first = rows[start]!;
+    const isNull = this.nulls.isNull(first);
+    const value = values[first]!;
+    if (!isNull && value !== value) return undefined;
+    for (let k = start + 1; k < end; k++) {
+      const i = rows[k]!;
+      if (this.nulls.isNull(i) !== isNull || (!isNull && !Object.is(values[i], value))) return undefined;
+    }
+    return isNull ? 'null' : Object.is(value, -0) ? '-0' : String(value);
+  }
+
   push(value: RowValue): number {
     const index = this.length++;
     if (index >= this.values.length) this.values = withRoom(this.values, index + 1);
@@ -201,6 +219,19 @@ export class StringBuffer implements ColumnBuffer {
 
   isNull(index: number): boolean {
     return this.refs[index] === NULL_VALUE;
+  }
+
+  /**
+   * A key for the one value rows `rows[start]` … `rows[end - 1]` all hold, or undefined when they differ: null, or one
+   * entry of the column's dictionary (values kept as bytes of their own are not compared).
+   */
+  oneValueKey(rows: Int32Array, start: number, end: number): string | undefined {
+    const { refs } = this;
+    if (start >= end) return undefined;
+    const ref = refs[rows[start]!]!;
+    if (ref === IN_BLOCK) return undefined;
+    for (let k = start + 1; k < end; k++) if (refs[rows[k]!] !== ref) return undefined;
+    return ref === NULL_VALUE ? 'null' : String(ref);
   }
 
   /**

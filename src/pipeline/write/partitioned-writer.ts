@@ -3,7 +3,9 @@ import { appendGathered, RowPool } from './row-pool.js';
 import { BoundedBackground } from '../support/bounded-background.js';
 import type { OutputFile } from '../contract/run-manifest.js';
 import { ParquetFileWriter, type FileColumn } from './parquet.js';
+import { RepeatedChunks } from './repeated-chunks.js';
 import { encodeSmallFile } from './small-file.js';
+import { SNAPPY } from './snappy.js';
 import type { ObjectStore } from '../contract/ports.js';
 import type { RowValue } from '../typing/typed-row.js';
 
@@ -90,6 +92,8 @@ export class PartitionedParquetWriter {
   private readonly newBuffers: Array<() => ColumnBuffer>;
   private readonly maxPendingBytes: number;
   private readonly maxBufferedBytes: number;
+  /** Chunks of small files whose rows hold one value (the lineage columns always do), copied into the next such file. */
+  private readonly repeatedChunks = new RepeatedChunks();
 
   constructor(private readonly options: PartitionedWriterOptions) {
     this.newBuffers = options.columns.map((c) => columnBufferFactory(c.type));
@@ -223,7 +227,7 @@ export class PartitionedParquetWriter {
   private smallFileOf(partition: PartitionBuffer): Uint8Array | undefined {
     if (partition.columns || partition.file || partition.buffered === 0) return undefined;
     const { columns, rows, start, end } = this.pool.placeOf(partition.ordinal);
-    return encodeSmallFile(this.options.columns, columns, rows, start, end);
+    return encodeSmallFile(this.options.columns, columns, rows, start, end, SNAPPY, this.repeatedChunks);
   }
 
   /** Discards every file being written: nothing becomes visible. */

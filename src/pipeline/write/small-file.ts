@@ -8,6 +8,7 @@ import { CREATED_BY, encodingFor, parquetSchema, type FileColumn } from './parqu
 import { columnOrdersBytesOf, PARQUET_MAGIC, schemaBytesOf } from './parquet-footer.js';
 import { appendPage, DATA_PAGE_V2, encodePageOfRows, isSmallRowGroup, PLAIN, SMALL_ROW_GROUP } from './small-row-group.js';
 import type { ChunkStatistics, EncodedPage, PageStatistics } from './small-chunk.js';
+import type { RepeatedChunks } from './repeated-chunks.js';
 import { SNAPPY } from './snappy.js';
 
 /**
@@ -36,6 +37,7 @@ export function encodeSmallFile(
   start: number,
   end: number,
   compress: (bytes: Uint8Array) => Uint8Array = SNAPPY,
+  repeated?: RepeatedChunks,
 ): Uint8Array | undefined {
   const rowCount = end - start;
   if (!isSmallFile(columns, rowCount)) return undefined;
@@ -49,9 +51,24 @@ export function encodeSmallFile(
     const element = schema[c + 1]!;
     if (!element.type) throw new Error(`column ${element.name} cannot determine type`);
     const statistics = columns[c]!.statistics ?? true;
-    const page = encodePageOfRows(element, buffers[c]!, rows, start, end, statistics);
+    const buffer = buffers[c]!;
     const offset = file.offset;
-    const uncompressed = appendPage(file, page, compress);
+    // One value in every row: the chunk another file with as many rows of it got, when there was one.
+    const oneValue = repeated && buffer.direct?.oneValueKey(rows, start, end);
+    const kept = oneValue === undefined ? undefined : repeated!.get(c, rowCount, oneValue);
+    let page: EncodedPage;
+    let uncompressed: number;
+    if (kept) {
+      file.appendBytes(kept.bytes);
+      ({ page, uncompressed } = kept);
+    } else {
+      page = encodePageOfRows(element, buffer, rows, start, end, statistics);
+      uncompressed = appendPage(file, page, compress);
+      if (oneValue !== undefined) {
+        const bytes = new Uint8Array(file.buffer, offset, file.offset - offset).slice();
+        repeated!.keep(c, rowCount, oneValue, { bytes, page, uncompressed });
+      }
+    }
     const chunk = (chunks[c] ??= { page, statistics, offset, uncompressed, compressed: 0 });
     chunk.page = page;
     chunk.statistics = statistics;
