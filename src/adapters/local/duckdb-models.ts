@@ -145,16 +145,10 @@ export class DuckDbModelEngine implements ModelEngine {
          ON CONFLICT (name) DO UPDATE SET location = excluded.location, definition = excluded.definition`,
         { name, location: definition.location, definition: JSON.stringify(definition) },
       );
+      // Each period's partition goes to its new directory, or away when the period has no rows now.
       for (const { spec, directory, rows } of written) {
-        if (rows > 0) {
-          await connection.run(
-            `INSERT INTO glueless_partitions VALUES ($table, $spec, $location)
-             ON CONFLICT (table_name, spec) DO UPDATE SET location = excluded.location`,
-            { table: name, spec, location: directory },
-          );
-        } else {
-          await connection.run('DELETE FROM glueless_partitions WHERE table_name = $table AND spec = $spec', { table: name, spec });
-        }
+        await connection.run('DELETE FROM glueless_partitions WHERE table_name = $table AND spec = $spec', { table: name, spec });
+        if (rows > 0) await connection.run('INSERT INTO glueless_partitions VALUES ($table, $spec, $location)', { table: name, spec, location: directory });
       }
       await connection.run('COMMIT');
     } catch (error) {

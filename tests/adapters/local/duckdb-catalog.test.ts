@@ -2,6 +2,8 @@ import { runQuery, listTables } from '../../../src/adapters/local/duckdb-query.j
 import { registerPartitions } from '../../../src/pipeline/run/ingest.js';
 import { processObject } from '../../../src/pipeline/run/run.js';
 import { ingestObject } from '../../../src/pipeline/run/ingest.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { refreshAfterRuns } from '../../../src/cli/commands/models.js';
 import { contractFrom, landRaw, salesContract, tempLake } from '../../support/local.js';
 
 const HEADER = 'order_id,customer_id,product,quantity,price,order_date,notes';
@@ -148,6 +150,55 @@ partition_by: { column: taken_on, layout: ${layout} }
           ['order_date=2024-03-04', local.lake.processed.locationOf('moved/2024-03-04/')],
         ]),
       );
+    } finally {
+      await local.cleanup();
+    }
+  });
+
+  it.each([
+    ['a catalog of this version', false],
+    ['a catalog made when partitions had a primary key', true],
+  ])('registers a partition once and keeps its first location, and refreshes gold models, on %s', async (_, withKey) => {
+    const local = await tempLake();
+    try {
+      if (withKey) {
+        const instance = await DuckDBInstance.create(local.catalog.databasePath);
+        const connection = await instance.connect();
+        await connection.run(
+          'CREATE TABLE glueless_partitions (table_name VARCHAR NOT NULL, spec VARCHAR NOT NULL, location VARCHAR NOT NULL, PRIMARY KEY (table_name, spec))',
+        );
+        connection.closeSync();
+        instance.closeSync();
+      }
+      const contract = await salesContract();
+      const at = (day: string, key = `tables/sales_orders/order_date=${day}/`) => ({
+        values: [{ name: 'order_date', value: day }],
+        location: local.lake.processed.locationOf(key),
+      });
+      await local.catalog.ensureTable(contract, local.lake.processed.locationOf('tables/sales_orders/'));
+      await local.catalog.addPartitions(contract, [at('2024-03-01'), at('2024-03-02')]);
+      await local.catalog.addPartitions(contract, [at('2024-03-02', 'moved/2024-03-02/'), at('2024-03-03')]);
+      await local.catalog.addPartitions(contract, [at('2024-03-01'), at('2024-03-03')]);
+      const stored = await runQuery(local.catalog, "SELECT spec, location FROM glueless_partitions WHERE table_name = 'sales_orders' ORDER BY spec");
+      expect(stored.rows).toEqual(['2024-03-01', '2024-03-02', '2024-03-03'].map((day) => [`order_date=${day}`, at(day).location]));
+
+      // A gold model's partitions are replaced on each refresh (the year 2024's twice here).
+      const contracts = [contract];
+      for (const [key, csv] of [
+        ['sales/orders/a.csv', `${HEADER}\n1,C1,Lamp,2,10.00,2024-03-01,\n`],
+        ['sales/orders/b.csv', `${HEADER}\n2,C2,Desk,1,100.00,2024-03-02,\n`],
+      ] as const) {
+        await landRaw(local, key, csv);
+        const result = await ingestObject(key, { ...local, contracts });
+        if (result.status !== 'processed') throw new Error(`not processed: ${JSON.stringify(result)}`);
+        await refreshAfterRuns({ local, contracts }, 'models', [{ contract, manifest: result.manifest }], () => undefined);
+      }
+      expect((await runQuery(local.catalog, 'SELECT order_date, revenue FROM daily_revenue ORDER BY order_date')).rows).toEqual([
+        ['2024-03-01', '20.00'],
+        ['2024-03-02', '100.00'],
+      ]);
+      const modelPartitions = await runQuery(local.catalog, "SELECT spec, count(*) FROM glueless_partitions WHERE table_name = 'daily_revenue' GROUP BY spec");
+      expect(modelPartitions.rows).toEqual([['partition_year=2024', '1']]);
     } finally {
       await local.cleanup();
     }
