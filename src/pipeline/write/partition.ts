@@ -72,7 +72,7 @@ const MS_PER_DAY = 86_400_000;
  * the epoch for a date, milliseconds since the epoch (UTC) for a timestamp.
  */
 export function partitionPathFor(contract: DatasetContract, value: number, kind: 'date' | 'timestamp'): string {
-  const iso = new Date(kind === 'date' ? value * MS_PER_DAY : value).toISOString(); // YYYY-MM-DDT…
+  const iso = isoDateHour(kind === 'date' ? value * MS_PER_DAY : value); // YYYY-MM-DDTHH
   const [year, month, day] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
   switch (contract.partition.layout) {
     case 'date':
@@ -87,6 +87,35 @@ export function partitionPathFor(contract: DatasetContract, value: number, kind:
       return `year=${year}/month=${month}/day=${day}/hour=${iso.slice(11, 13)}/`;
   }
 }
+
+/**
+ * The first 13 characters of `new Date(ms).toISOString()` (`YYYY-MM-DDTHH`), worked out from the day number (the
+ * proleptic Gregorian calendar's arithmetic) for years 0000–9999: a Date and its ISO text for each of 20,000 daily
+ * partitions cost ~25 ms of a run. Any other instant (years outside, or not a finite number: the RangeError) goes
+ * through the Date as before.
+ */
+function isoDateHour(instant: number): string {
+  // As a Date keeps its time value: whole milliseconds, cut toward zero.
+  const ms = Math.trunc(instant);
+  const days = Math.floor(ms / MS_PER_DAY);
+  // 0000-03-01 … 9999-12-31 as days since the epoch.
+  if (!(days >= -719468 && days <= 2932896)) return new Date(instant).toISOString().slice(0, 13);
+  const hour = Math.floor((ms - days * MS_PER_DAY) / MS_PER_HOUR);
+  // Days since 0000-03-01, in 400-year eras (146,097 days each), years that start on 1 March.
+  const shifted = days + 719468;
+  const era = Math.floor(shifted / 146097);
+  const dayOfEra = shifted - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = era * 400 + yearOfEra + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}T${TWO[hour]}`;
+}
+
+const MS_PER_HOUR = 3_600_000;
+const TWO = Array.from({ length: 32 }, (_, n) => String(n).padStart(2, '0'));
 
 /**
  * Splits a partition path back into key values, checking each against its key's pattern: the gate before any value

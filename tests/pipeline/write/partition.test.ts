@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { UnsafeValueError } from '../../../src/pipeline/contract/errors.js';
 import { fileColumns, parsePartitionPath, partitionKeys, partitionPathFor } from '../../../src/pipeline/write/partition.js';
 import { contractFrom } from '../../support/local.js';
@@ -57,5 +58,32 @@ partition_by: { column: ingest_time, layout: year_month_day_hour }
     ]);
     expect(() => parsePartitionPath(c, "year=2024/month=01/day=x'); DROP TABLE t; --/")).toThrow(UnsafeValueError);
     expect(() => parsePartitionPath(contract('date'), "happened=x'); DROP TABLE t; --/")).toThrow(UnsafeValueError);
+  });
+
+  it("gives the date and hour a Date's ISO text gives, for any instant (years 0–9999 worked out, the rest through the Date)", () => {
+    const byHour = contract('year_month_day_hour', 'timestamp');
+    const byDate = contract('date');
+    const viaDate = (ms: number) => {
+      const iso = new Date(ms).toISOString();
+      return `year=${iso.slice(0, 4)}/month=${iso.slice(5, 7)}/day=${iso.slice(8, 10)}/hour=${iso.slice(11, 13)}/`;
+    };
+    const edges = [0, -1, -0.5, 0.5, -86_400_000, Date.UTC(2000, 1, 29, 23), Date.UTC(1900, 1, 28, 1), Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+      new Date('0000-01-01T00:00:00Z').getTime(), new Date('0000-03-01T00:00:00Z').getTime() - 1, new Date('9999-12-31T23:59:59.999Z').getTime(),
+      new Date('9999-12-31T23:59:59.999Z').getTime() + 1, -8.64e15, 8.64e15];
+    for (const ms of edges) expect(partitionPathFor(byHour, ms, 'timestamp')).toBe(viaDate(ms));
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.integer({ min: -3e12, max: 4e12 }), fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true })), (ms) => {
+        expect(partitionPathFor(byHour, ms, 'timestamp')).toBe(viaDate(ms));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -1e8, max: 1e8 }), (days) => {
+        expect(partitionPathFor(byDate, days, 'date')).toBe(`happened=${new Date(days * 86_400_000).toISOString().slice(0, 10)}/`);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(() => partitionPathFor(byHour, Number.NaN, 'timestamp')).toThrow(RangeError);
+    expect(() => partitionPathFor(byHour, 8.64e15 + 1, 'timestamp')).toThrow(RangeError);
   });
 });
