@@ -3,6 +3,8 @@ import { registerPartitions } from '../../../src/pipeline/run/ingest.js';
 import { processObject } from '../../../src/pipeline/run/run.js';
 import { ingestObject } from '../../../src/pipeline/run/ingest.js';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { refreshAfterRuns } from '../../../src/cli/commands/models.js';
 import { contractFrom, landRaw, salesContract, tempLake } from '../../support/local.js';
 
@@ -92,6 +94,14 @@ partition_by: { column: taken_on, layout: ${layout} }
       await landRaw(local, 'readings/a.csv', days(3));
       await ingestObject('readings/a.csv', { ...local, contracts: [contract] });
       expect((await runQuery(local.catalog, 'SELECT count(*) FROM readings')).rows).toEqual([['3']]);
+      // Files beside the partitions, at the table's root (a note, a Parquet file copied there by hand): not partitions,
+      // and the view still reads the root through one pattern.
+      const root = local.lake.processed.locationOf('tables/readings/');
+      await writeFile(path.join(root, 'README.txt'), 'copied by hand');
+      await copyFile(path.join(root, 'taken_on=2001-01-01', (await readdir(path.join(root, 'taken_on=2001-01-01')))[0]!), path.join(root, 'loose.parquet'));
+      expect((await runQuery(local.catalog, 'SELECT count(*) FROM readings')).rows).toEqual([['3']]);
+      const view = String((await runQuery(local.catalog, "SELECT sql FROM duckdb_views() WHERE view_name = 'readings'")).rows[0]![0]);
+      expect(view.match(/\.parquet/g)).toHaveLength(1);
       // Converted but never registered (as when a run dies between writing and registering).
       await landRaw(local, 'readings/b.csv', 'id,taken_on\n10,2010-05-05\n11,2001-01-02\n');
       await processObject('readings/b.csv', contract, local.lake);
