@@ -10,13 +10,14 @@ const MAX_ERROR_CHARS = 4096;
  * notice carries the counts without the per-file lists, marked `truncated`, and the full manifest stays in the lake.
  */
 export function noticeMessage(notice: RunNotice, extra: Record<string, unknown> = {}): string {
-  const whole = { ...extra, ...notice };
+  // Decided on the notice alone: `extra` must not make a local notice lose what SNS would have carried.
   if (!surelyTooLarge(notice)) {
-    const full = JSON.stringify(whole);
-    if (Buffer.byteLength(full, 'utf8') <= MAX_NOTICE_BYTES) return full;
+    const full = JSON.stringify(notice);
+    if (Buffer.byteLength(full, 'utf8') <= MAX_NOTICE_BYTES) return Object.keys(extra).length === 0 ? full : JSON.stringify({ ...extra, ...notice });
   }
   return JSON.stringify({
-    ...whole,
+    ...extra,
+    ...notice,
     ...(notice.error ? { error: notice.error.slice(0, MAX_ERROR_CHARS) } : {}),
     ...(notice.manifest ? { manifest: { ...notice.manifest, partitions: [], outputs: [] } } : {}),
     truncated: true,

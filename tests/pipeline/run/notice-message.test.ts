@@ -24,10 +24,9 @@ function notice(outputs: number, keyPadding = 0): RunNotice {
   return { status: 'SUCCEEDED', dataset: 'sales_orders', source: '/lake/raw/sales/orders/decade.csv', manifest };
 }
 
-/** The rule itself: the whole notice when it fits, else the counts without the lists. */
+/** The rule itself: the whole notice when it (without what is added locally) fits, else the counts without the lists. */
 function byTheRule(n: RunNotice, extra: Record<string, unknown>): string {
-  const full = JSON.stringify({ ...extra, ...n });
-  if (Buffer.byteLength(full, 'utf8') <= MAX_NOTICE_BYTES) return full;
+  if (Buffer.byteLength(JSON.stringify(n), 'utf8') <= MAX_NOTICE_BYTES) return JSON.stringify({ ...extra, ...n });
   return JSON.stringify({ ...extra, ...n, manifest: { ...n.manifest!, partitions: [], outputs: [] }, truncated: true });
 }
 
@@ -51,10 +50,20 @@ describe('noticeMessage', () => {
       for (const padding of [0, 3, 7]) {
         const n = notice(outputs, padding);
         expect(noticeMessage(n, { publishedAt: 't' })).toBe(byTheRule(n, { publishedAt: 't' }));
+        expect(noticeMessage(n)).toBe(byTheRule(n, {}));
       }
     }
     const sizes = [1600, 1900].map((n) => Buffer.byteLength(JSON.stringify(notice(n))));
     expect(sizes[0]).toBeLessThan(MAX_NOTICE_BYTES);
     expect(sizes[1]).toBeGreaterThan(MAX_NOTICE_BYTES);
+  });
+
+  it('keeps a notice that fits whole when what is added locally would tip it over', () => {
+    // Grown to just under the limit on its own.
+    const n = notice(1);
+    n.error = 'x'.repeat(MAX_NOTICE_BYTES - Buffer.byteLength(JSON.stringify({ ...n, error: '' })));
+    expect(Buffer.byteLength(JSON.stringify(n))).toBe(MAX_NOTICE_BYTES);
+    expect(JSON.parse(noticeMessage(n, { publishedAt: '2026-12-06T00:00:00.000Z' }))).toEqual({ publishedAt: '2026-12-06T00:00:00.000Z', ...n });
+    expect(JSON.parse(noticeMessage({ ...n, error: `${n.error}x` })).truncated).toBe(true);
   });
 });
