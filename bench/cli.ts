@@ -159,7 +159,17 @@ async function manyPartitions(): Promise<string> {
     ),
     `| 20,000 / 90 | ${(many.iw / few.iw).toFixed(2)}× | ${(many.ic / few.ic).toFixed(2)}× | ${(many.ir / few.ir).toFixed(2)}× | ${(many.qw / few.qw).toFixed(2)}× | ${(many.qc / few.qc).toFixed(2)}× | ${(many.qr / few.qr).toFixed(2)}× | ` +
       `${(many.dw / few.dw).toFixed(2)}× | ${(many.dr / few.dr).toFixed(2)}× |`,
+    '',
+    // The two cases of a round run minutes apart at most: their ratio is less swayed by a machine whose speed drifts
+    // over a session than the ratio of the medians.
+    `Ingest wall, 20,000 / 90 dates within each round: ${roundRatios(samples.get(many.days)!.ingest, samples.get(few.days)!.ingest)}.`,
   ].join('\n');
+}
+
+/** `a[i] / b[i]` by wall time for each round, and their median. */
+function roundRatios(a: Run[], b: Run[]): string {
+  const ratios = a.map((run, i) => run.wallMs / b[i]!.wallMs);
+  return `${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')} (median ${median(ratios).toFixed(2)}×)`;
 }
 
 /** One process, spawn to exit, with its peak RSS. */
