@@ -28,7 +28,8 @@ import { SNAPPY } from './snappy.js';
 /**
  * The file for rows `rows[start]` … `rows[end - 1]` of `buffers` (in file-column order) as one row group; undefined
  * when they are not a small row group (more rows, or booleans past 16 values), which `ParquetFileWriter` then writes.
- * The bytes are the caller's (a copy).
+ * The bytes are the caller's (a copy). With `repeated`, a column whose rows all hold one value is copied from an
+ * earlier file's chunk when there is one (repeated-chunks.ts): the same bytes.
  */
 export function encodeSmallFile(
   columns: FileColumn[],
