@@ -21,10 +21,13 @@ export class RepeatedChunks {
     return this.byColumn[column]?.get(`${rows}:${key}`);
   }
 
-  /** Keeps a chunk (its bytes are the caller's to give: they are copied into later files as they are). */
-  keep(column: number, rows: number, key: string, chunk: RepeatedChunk): void {
+  /**
+   * Keeps a chunk while the column has room: its bytes are copied (`bytes` may be a view of a buffer the caller reuses),
+   * only then — a file of one row has every column hold one value, and most such values never come again.
+   */
+  keep(column: number, rows: number, key: string, bytes: Uint8Array, page: EncodedPage, uncompressed: number): void {
     const kept = (this.byColumn[column] ??= new Map());
-    if (kept.size < ENTRIES_PER_COLUMN) kept.set(`${rows}:${key}`, chunk);
+    if (kept.size < ENTRIES_PER_COLUMN) kept.set(`${rows}:${key}`, { bytes: bytes.slice(), page, uncompressed });
   }
 }
 

@@ -65,10 +65,7 @@ export function encodeSmallFile(
     } else {
       page = encodePageOfRows(element, buffer, rows, start, end, statistics);
       uncompressed = appendPage(file, page, compress);
-      if (oneValue !== undefined) {
-        const bytes = new Uint8Array(file.buffer, offset, file.offset - offset).slice();
-        repeated!.keep(c, rowCount, oneValue, { bytes, page, uncompressed });
-      }
+      if (oneValue !== undefined) repeated!.keep(c, rowCount, oneValue, new Uint8Array(file.buffer, offset, file.offset - offset), page, uncompressed);
     }
     const chunk = (chunks[c] ??= { page, statistics, offset, uncompressed, compressed: 0 });
     chunk.page = page;
