@@ -9,7 +9,7 @@ import { CURRENT_SUFFIX } from '../../models/names.js';
 import { isPeriod, periodInterval, periodOf } from '../../models/periods.js';
 import type { ModelEngine, RefreshRecord } from '../../models/ports.js';
 import { LINEAGE_COLUMNS } from '../../pipeline/contract/lineage.js';
-import { refreshAllViews, type DuckDbCatalog } from './duckdb-catalog.js';
+import { refreshAllViews, VARCHARS_FROM_JSON, type DuckDbCatalog } from './duckdb-catalog.js';
 import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 
 /**
@@ -145,10 +145,18 @@ export class DuckDbModelEngine implements ModelEngine {
          ON CONFLICT (name) DO UPDATE SET location = excluded.location, definition = excluded.definition`,
         { name, location: definition.location, definition: JSON.stringify(definition) },
       );
-      // Each period's partition goes to its new directory, or away when the period has no rows now.
-      for (const { spec, directory, rows } of written) {
-        await connection.run('DELETE FROM glueless_partitions WHERE table_name = $table AND spec = $spec', { table: name, spec });
-        if (rows > 0) await connection.run('INSERT INTO glueless_partitions VALUES ($table, $spec, $location)', { table: name, spec, location: directory });
+      // Each period's partition goes to its new directory, or away when the period has no rows now: one statement
+      // each way for all of them.
+      await connection.run(
+        `DELETE FROM glueless_partitions WHERE table_name = $table AND spec IN (SELECT unnest(${VARCHARS_FROM_JSON('$specs')}))`,
+        { table: name, specs: JSON.stringify(written.map((w) => w.spec)) },
+      );
+      const kept = written.filter((w) => w.rows > 0);
+      if (kept.length > 0) {
+        await connection.run(
+          `INSERT INTO glueless_partitions SELECT $table, unnest(${VARCHARS_FROM_JSON('$specs')}), unnest(${VARCHARS_FROM_JSON('$locations')})`,
+          { table: name, specs: JSON.stringify(kept.map((w) => w.spec)), locations: JSON.stringify(kept.map((w) => w.directory)) },
+        );
       }
       await connection.run('COMMIT');
     } catch (error) {
